@@ -1,0 +1,1 @@
+"""The ``stepline`` command line."""
