@@ -1,0 +1,26 @@
+"""JSON text in and out, as AWS writes it: compact, keys in insertion order, UTF-8 unescaped."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+
+def dumps(value: Any) -> str:
+    """Serialise compactly (``{"a":1}``), as AWS renders JSON in outputs, events and messages."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        # orjson refuses integers beyond 64 bits; the standard library takes them.
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse JSON text; raises ``ValueError`` (``json.JSONDecodeError``) on malformed input."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        # orjson refuses integers beyond 64 bits; fall back before calling the text malformed.
+        return json.loads(text)
