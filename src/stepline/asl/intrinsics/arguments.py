@@ -1,0 +1,92 @@
+"""Run-time checks on intrinsic arguments, and the one place their failure causes are worded.
+
+Every cause reads ``Invalid arguments in <function>: <problem>`` so that a reader of an
+execution's history sees which call failed and why; the wording lives here alone so it can be
+aligned with AWS's recorded texts in one edit.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NoReturn
+
+from stepline.asl.errors import StatesIntrinsicFailure
+from stepline.asl.scope import JSON
+
+MAX_STRING_LENGTH = 10_000
+"""AWS's limit on the string given to States.Base64Encode, Base64Decode and Hash."""
+
+
+def fail(function: str, problem: str) -> NoReturn:
+    """Raise the catchable error AWS names for an intrinsic that cannot produce a value."""
+    raise StatesIntrinsicFailure(f"Invalid arguments in {function}: {problem}")
+
+
+def describe(value: JSON) -> str:
+    """Name a value's JSON type, for causes that say what was given instead."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def require_list(function: str, value: JSON, role: str) -> list[JSON]:
+    if not isinstance(value, list):
+        fail(function, f"{role} must be an array, got {describe(value)}")
+    return value
+
+
+def require_object(function: str, value: JSON, role: str) -> dict[str, JSON]:
+    if not isinstance(value, dict):
+        fail(function, f"{role} must be an object, got {describe(value)}")
+    return value
+
+
+def require_string(function: str, value: JSON, role: str, limit: int | None = None) -> str:
+    if not isinstance(value, str):
+        fail(function, f"{role} must be a string, got {describe(value)}")
+    if limit is not None and len(value) > limit:
+        fail(function, f"{role} must be at most {limit} characters long, got {len(value)}")
+    return value
+
+
+def require_integer(function: str, value: JSON, role: str) -> int:
+    """An integer argument; a number with no fractional part (``2.0``) counts as one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    fail(function, f"{role} must be an integer, got {_shown(value)}")
+
+
+def require_rounded(function: str, value: JSON, role: str) -> int:
+    """A number rounded half up, as AWS rounds States.MathAdd's arguments (1.5 -> 2, -1.5 -> -1)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return math.floor(value + 0.5)
+    fail(function, f"{role} must be a number, got {describe(value)}")
+
+
+def _shown(value: JSON) -> str:
+    return repr(value) if isinstance(value, float) else describe(value)
+
+
+def json_key(value: JSON) -> object:
+    """A hashable key equal for equal JSON values and distinct across types (``1`` vs ``1.0``).
+
+    JSON equality ignores object key order and never equates a boolean with a number, unlike
+    Python's ``==`` (``True == 1 == 1.0``), so membership and uniqueness use these keys.
+    """
+    if isinstance(value, dict):
+        return ("o", frozenset((key, json_key(item)) for key, item in value.items()))
+    if isinstance(value, list):
+        return ("a", tuple(json_key(item) for item in value))
+    return (type(value).__name__, value)

@@ -1,0 +1,52 @@
+"""The intrinsics that build or compute values: States.JsonMerge, MathAdd, MathRandom and UUID."""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+from stepline.asl.intrinsics.arguments import (
+    describe,
+    fail,
+    require_object,
+    require_rounded,
+)
+from stepline.asl.scope import JSON
+
+
+def json_merge(first: JSON, second: JSON, deep: JSON) -> JSON:
+    """Shallow merge: the second object's keys win; AWS supports no deep mode."""
+    name = "States.JsonMerge"
+    left = require_object(name, first, "the first argument")
+    right = require_object(name, second, "the second argument")
+    if not isinstance(deep, bool):
+        fail(name, f"the third argument must be a boolean, got {describe(deep)}")
+    if deep:
+        fail(name, "deep merging is not supported; the third argument must be false")
+    return {**left, **right}
+
+
+def math_add(first: JSON, second: JSON) -> JSON:
+    """Add after rounding each argument half up (recorded on AWS: 1.49 + 1.5 = 3, -1.5 + 0 = -1)."""
+    name = "States.MathAdd"
+    return require_rounded(name, first, "the first argument") + require_rounded(
+        name, second, "the second argument"
+    )
+
+
+def math_random(start: JSON, end: JSON, *seed: JSON) -> JSON:
+    """A random integer from start to end inclusive; the same seed always gives the same one."""
+    name = "States.MathRandom"
+    low = require_rounded(name, start, "the start")
+    high = require_rounded(name, end, "the end")
+    if high < low:
+        fail(name, f"the end ({high}) must not be less than the start ({low})")
+    if seed:
+        generator = random.Random(require_rounded(name, seed[0], "the seed"))
+        return generator.randint(low, high)
+    # Not cryptographic, as AWS documents for States.MathRandom.
+    return random.randint(low, high)
+
+
+def uuid_() -> JSON:
+    return str(uuid.uuid4())
