@@ -1,0 +1,60 @@
+"""``stepline conformance``: run the AWS-recorded cases against Stepline and compare exactly."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from stepline.conformance.cases import KINDS, is_target, load_cases, select_cases
+from stepline.conformance.known_failures import write_known_failures
+from stepline.conformance.report import failure_lines, summary_lines, write_report
+from stepline.conformance.runner import run_cases
+
+
+def register(subparsers: Any) -> None:
+    """Add the sub-command to ``stepline``'s parser."""
+    parser = subparsers.add_parser(
+        "conformance",
+        help="run recorded AWS cases against Stepline",
+        description="Run AWS-recorded conformance cases (JSON Lines) and compare exactly.",
+    )
+    parser.add_argument("cases", type=Path, metavar="CASES.jsonl")
+    parser.add_argument("--report", type=Path, metavar="FILE", help="write a JSON report")
+    parser.add_argument(
+        "--kind", action="append", choices=KINDS, default=[], help="only this kind (repeatable)"
+    )
+    parser.add_argument("--filter", metavar="SUBSTRING", help="only cases whose id contains it")
+    parser.add_argument(
+        "--target", action="store_true", help="only the CI target set (self-contained, validated)"
+    )
+    parser.add_argument(
+        "--update-known-failures",
+        type=Path,
+        metavar="FILE",
+        help="write the ids of failed cases to FILE (the CI ratchet's list)",
+    )
+    parser.add_argument("--verbose", "-v", action="store_true", help="print each failure")
+    parser.set_defaults(handler=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    """Run the selected cases; exit status 1 when any failed."""
+    cases = select_cases(
+        load_cases(arguments.cases), kinds=arguments.kind, substring=arguments.filter
+    )
+    if arguments.target:
+        cases = [case for case in cases if is_target(case)]
+    results = run_cases(cases)
+    if arguments.verbose:
+        for line in failure_lines(results):
+            print(line)
+    if arguments.report:
+        write_report(results, arguments.report)
+    if arguments.update_known_failures:
+        write_known_failures(arguments.update_known_failures, results)
+    for line in summary_lines(results):
+        print(line)
+    sys.stdout.flush()
+    return 1 if any(result.outcome == "failed" for result in results) else 0

@@ -1,0 +1,91 @@
+"""Cases that are not a StartExecution history: definition checks, API errors, Express runs.
+
+``validate_definition`` and CreateStateMachine's ``InvalidDefinition`` are judged with the ASL
+validator; other API errors belong to the API layer and are skipped with the operation named.
+Express runs (synchronous, or asynchronous as seen in the logs) compare status and result.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from stepline.asl.definitions import (
+    format_invalid_definition,
+    load_definition,
+    validate_definition,
+)
+from stepline.conformance.cases import Case
+from stepline.conformance.comparison import first_difference
+from stepline.conformance.runner import SkipCase, run_execution_case
+
+
+def run_api_case(case: Case) -> str | None:
+    """Judge one case whose kind is not an execution; returns a difference or None."""
+    if case.kind == "validate_definition":
+        return _validate_definition_case(case)
+    if case.kind == "api_error":
+        return _api_error_case(case)
+    if case.kind in ("sync_execution", "express_async"):
+        return run_execution_case(case)
+    if case.kind == "test_state":
+        _test_state_available()
+    raise SkipCase(f"kind {case.kind} is not run by Stepline")
+
+
+def _diagnostics(case: Case) -> list[Any]:
+    """Stepline's diagnostics for the case's definition, parsed from text when it was text."""
+    raw = case.record.get("definition_raw")
+    document = case.record.get("definition")
+    if isinstance(raw, str):
+        document, diagnostics = load_definition(raw)
+        if diagnostics:
+            return diagnostics
+    machine_type = str((case.record.get("request") or {}).get("type") or "STANDARD")
+    return validate_definition(document, state_machine_type=machine_type)
+
+
+def _validate_definition_case(case: Case) -> str | None:
+    """ValidateStateMachineDefinition: result and the diagnostics, in order."""
+    diagnostics = _diagnostics(case)
+    expected = case.record.get("expected_response") or {}
+    errors = [item for item in diagnostics if item.severity == "ERROR"]
+    actual = {
+        "result": "FAIL" if errors else "OK",
+        "diagnostics": [_render(item) for item in diagnostics],
+    }
+    wanted = {key: expected.get(key) for key in ("result", "diagnostics")}
+    found = first_difference(wanted, actual)
+    return f"response: {found}" if found else None
+
+
+def _render(diagnostic: Any) -> dict[str, str]:
+    rendered = {
+        "code": diagnostic.code,
+        "message": diagnostic.message,
+        "severity": diagnostic.severity,
+    }
+    if diagnostic.location:
+        rendered["location"] = diagnostic.location
+    return rendered
+
+
+def _api_error_case(case: Case) -> str | None:
+    """CreateStateMachine rejected for its definition: the InvalidDefinition message."""
+    expected = case.record.get("expected_error") or {}
+    operation = case.record.get("operation")
+    if operation != "create_state_machine" or expected.get("code") != "InvalidDefinition":
+        raise SkipCase(f"API error {expected.get('code')} of {operation}: not a definition check")
+    diagnostics = _diagnostics(case)
+    if not any(item.severity == "ERROR" for item in diagnostics):
+        return "error: expected InvalidDefinition, Stepline accepted the definition"
+    found = first_difference(expected.get("message"), format_invalid_definition(diagnostics))
+    return f"message: {found}" if found else None
+
+
+def _test_state_available() -> None:
+    """TestState cases wait for the runtime's ``test_state``."""
+    runtime = importlib.import_module("stepline.runtime")
+    if not hasattr(runtime, "test_state"):
+        raise SkipCase("TestState not implemented yet")
+    raise SkipCase("TestState comparison not written yet")

@@ -1,0 +1,192 @@
+"""Recorded results against Stepline's normalised ones: status, output or error, history.
+
+JSON values are compared strictly: ``1`` and ``1.0`` and ``true`` differ, key order does not.
+History events are compared on ``type`` and their ``*EventDetails``; ``timestamp`` and
+``roleArn`` are never compared. ``id`` and ``previousEventId`` are compared only outside Map and
+Parallel sections, whose branches and iterations interleave differently from run to run; for
+the same reason a section whose events differ in order only is accepted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+SECTION_STARTS = frozenset({"MapStateStarted", "ParallelStateStarted", "MapRunStarted"})
+SECTION_ENDS = frozenset(
+    f"{kind}{outcome}"
+    for kind in ("MapState", "ParallelState", "MapRun")
+    for outcome in ("Succeeded", "Failed", "Aborted")
+)
+PARALLEL_SORT_ENDS = frozenset(
+    {"ParallelStateSucceeded", "ParallelStateAborted", "ParallelStateExited", "ParallelStateFailed"}
+)
+
+
+def canonical(value: Any) -> str:
+    """JSON text that is equal for equal values only (sorted keys; ``1`` is not ``1.0``)."""
+    return json.dumps(value, sort_keys=True)
+
+
+def first_difference(expected: Any, actual: Any, path: str = "") -> str | None:
+    """The first place where two JSON values differ, as ``path: expected X, got Y``."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key in sorted(expected.keys() | actual.keys()):
+            if key not in actual:
+                return f"{path}.{key}: missing (expected {_short(expected[key])})"
+            if key not in expected:
+                return f"{path}.{key}: unexpected {_short(actual[key])}"
+            found = first_difference(expected[key], actual[key], f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        for index, (left, right) in enumerate(zip(expected, actual, strict=True)):
+            found = first_difference(left, right, f"{path}[{index}]")
+            if found:
+                return found
+        return None
+    if canonical(expected) != canonical(actual):
+        return f"{path or '.'}: expected {_short(expected)}, got {_short(actual)}"
+    return None
+
+
+def _short(value: Any, limit: int = 160) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def sort_parallel_sections(events: list[dict[str, Any]]) -> None:
+    """The recorded ``SfnNoneRecursiveParallelTransformer``, in place, quirks included.
+
+    Events after a ``ParallelStateStarted`` get ``id`` ``[0]`` and ``previousEventId`` 0 and are
+    sorted by their JSON text when a Parallel end event arrives; as recorded, both the
+    ``...Succeeded`` and the ``...Exited`` event re-sort the same slice, which drops the events
+    between them, and the walk goes on over the shortened list.
+    """
+    start = 0
+    collected: list[dict[str, Any]] = []
+    collecting = False
+    index = 0
+    while index < len(events):
+        event_type = events[index].get("type")
+        if event_type is None:
+            collecting = False
+        elif event_type in PARALLEL_SORT_ENDS:
+            events[start:index] = sorted(collected, key=json.dumps)
+            collecting = False
+        elif event_type == "ParallelStateStarted":
+            collecting, collected, start = True, [], index + 1
+        elif collecting:
+            events[index]["id"] = [0]
+            events[index]["previousEventId"] = 0
+            collected.append(events[index])
+        index += 1
+
+
+def section_mask(events: Sequence[dict[str, Any]]) -> list[bool]:
+    """For each event, whether it lies inside a Map or Parallel section (end event included)."""
+    depth = 0
+    mask: list[bool] = []
+    for event in events:
+        event_type = event.get("type")
+        if event_type in SECTION_ENDS and depth > 0:
+            mask.append(True)
+            depth -= 1
+            continue
+        mask.append(depth > 0)
+        if event_type in SECTION_STARTS:
+            depth += 1
+    return mask
+
+
+def _comparable(event: dict[str, Any], keep_id: bool, keep_previous: bool) -> dict[str, Any]:
+    """The parts of an event that are compared."""
+    kept: dict[str, Any] = {}
+    for key, value in event.items():
+        if key == "timestamp" or (key == "id" and not keep_id):
+            continue
+        if key == "previousEventId" and not keep_previous:
+            continue
+        if isinstance(value, dict) and key.endswith("EventDetails"):
+            kept[key] = {name: item for name, item in value.items() if name != "roleArn"}
+        else:
+            kept[key] = value
+    return kept
+
+
+def _projections(
+    expected: Sequence[dict[str, Any]], actual: Sequence[dict[str, Any]]
+) -> Iterator[tuple[bool, dict[str, Any], dict[str, Any]]]:
+    """(in section, expected, actual) per position, ids masked as the expected events dictate."""
+    mask = section_mask(expected)
+    position_of = {event.get("id"): index for index, event in enumerate(expected)}
+    for index, (left, right) in enumerate(zip(expected, actual, strict=False)):
+        previous = position_of.get(left.get("previousEventId"))
+        keep_previous = not mask[index] and (previous is None or not mask[previous])
+        keep_id = not mask[index]
+        yield (
+            mask[index],
+            _comparable(left, keep_id, keep_previous),
+            _comparable(right, keep_id, keep_previous),
+        )
+
+
+def compare_histories(
+    expected: Sequence[dict[str, Any]], actual: Sequence[dict[str, Any]], *, prefix: bool = False
+) -> str | None:
+    """None when the histories match, else a one-line account of the first difference.
+
+    With ``prefix`` the recorded history was taken mid-execution: only its length is compared.
+    """
+    if prefix:
+        actual = actual[: len(expected)]
+    rows = list(_projections(expected, actual))
+    run: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+    for index, (in_section, left, right) in enumerate(rows):
+        if in_section:
+            run.append((index, left, right))
+            continue
+        found = _compare_run(run) or _compare_event(index, left, right)
+        run = []
+        if found:
+            return found
+    found = _compare_run(run)
+    if found:
+        return found
+    if len(expected) != len(actual):
+        return _length_difference(expected, actual)
+    return None
+
+
+def _compare_event(index: int, expected: dict[str, Any], actual: dict[str, Any]) -> str | None:
+    found = first_difference(expected, actual)
+    if found is None:
+        return None
+    return f"event {index + 1} ({expected.get('type')}): {found}"
+
+
+def _compare_run(run: list[tuple[int, dict[str, Any], dict[str, Any]]]) -> str | None:
+    """A section's events: in order, or else as the same events in another order."""
+    for index, left, right in run:
+        found = _compare_event(index, left, right)
+        if found:
+            if sorted(canonical(row[1]) for row in run) == sorted(canonical(row[2]) for row in run):
+                return None
+            return found
+    return None
+
+
+def _length_difference(expected: Sequence[dict[str, Any]], actual: Sequence[dict[str, Any]]) -> str:
+    if len(actual) > len(expected):
+        extra = actual[len(expected)]
+        return (
+            f"{len(actual)} events, expected {len(expected)}; "
+            f"first extra event {len(expected) + 1}: {extra.get('type')}"
+        )
+    missing = expected[len(actual)]
+    return (
+        f"{len(actual)} events, expected {len(expected)}; "
+        f"first missing event {len(actual) + 1}: {missing.get('type')}"
+    )

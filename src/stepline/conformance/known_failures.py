@@ -1,0 +1,33 @@
+"""The CI ratchet's list of target cases known to fail: one case id per line, ``#`` comments.
+
+A case leaves the list when it starts passing (the test says so); the list is regenerated
+with ``stepline conformance --target --update-known-failures FILE CASES.jsonl``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from stepline.conformance.runner import CaseResult
+
+HEADER = (
+    "# Target conformance cases Stepline is known to fail; one case id per line.\n"
+    "# Regenerate: stepline conformance --target --update-known-failures "
+    "tests/conformance/known_failures.txt tests/data/conformance/cases.jsonl\n"
+)
+
+
+def read_known_failures(path: Path | str) -> set[str]:
+    """Case ids listed in the file (none when it does not exist)."""
+    file = Path(path)
+    if not file.exists():
+        return set()
+    lines = (line.strip() for line in file.read_text(encoding="utf-8").splitlines())
+    return {line for line in lines if line and not line.startswith("#")}
+
+
+def write_known_failures(path: Path | str, results: Sequence[CaseResult]) -> None:
+    """List every failed case (skipped ones need no entry), sorted for stable diffs."""
+    failed = sorted(result.case_id for result in results if result.outcome == "failed")
+    Path(path).write_text(HEADER + "".join(f"{case_id}\n" for case_id in failed), encoding="utf-8")

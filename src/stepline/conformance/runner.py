@@ -1,0 +1,212 @@
+"""Runs recorded cases against Stepline and judges each one passed, failed or skipped.
+
+Executions run on a fake clock started at the instant the corpus harness froze "now"
+(2001-02-03T04:05:06Z), so inputs derived from "now" need no shifting and Wait states never
+sleep. The runtime is imported when a case runs, so loading and comparing work without it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from stepline.conformance.cases import Case
+from stepline.conformance.comparison import (
+    compare_histories,
+    first_difference,
+    sort_parallel_sections,
+)
+from stepline.conformance.functions import handler_for, unsupported_handlers
+from stepline.conformance.substitutions import Names, Substitutions
+
+FROZEN_NOW = datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
+STATE_MACHINE_NAME = "stepline-state-machine"
+DEFAULT_EXECUTION_NAME = "stepline-execution"
+PARALLEL_TRANSFORMER = "SfnNoneRecursiveParallelTransformer"
+TERMINAL_DETAILS = {
+    "ExecutionSucceeded": "executionSucceededEventDetails",
+    "ExecutionFailed": "executionFailedEventDetails",
+    "ExecutionTimedOut": "executionTimedOutEventDetails",
+    "ExecutionAborted": "executionAbortedEventDetails",
+}
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """One case's outcome: ``passed``, ``failed`` or ``skipped``, with why for the last two."""
+
+    case_id: str
+    kind: str
+    outcome: str
+    detail: str = ""
+    features: tuple[str, ...] = field(default=())
+
+
+class SkipCase(Exception):  # noqa: N818 - a signal, not an error
+    """Raised while preparing a case Stepline cannot run; the message is the reason."""
+
+
+def run_case(case: Case) -> CaseResult:
+    """Run one case of any kind and judge it; never raises for a case's own problems."""
+    try:
+        detail = _run_by_kind(case)
+    except SkipCase as skip:
+        return _result(case, "skipped", str(skip))
+    except Exception as error:  # a crash is that case's failure, not the whole run's
+        return _result(case, "failed", f"Stepline raised {type(error).__name__}: {error}")
+    return _result(case, "failed" if detail else "passed", detail or "")
+
+
+def run_cases(cases: Iterable[Case]) -> list[CaseResult]:
+    """Run every case in order."""
+    return [run_case(case) for case in cases]
+
+
+def _result(case: Case, outcome: str, detail: str) -> CaseResult:
+    return CaseResult(case.id, case.kind, outcome, detail, feature_labels(case))
+
+
+def feature_labels(case: Case) -> tuple[str, ...]:
+    """Short labels for the tally by feature: state types, query language, intrinsics..."""
+    features = case.features
+    labels = [f"state:{name}" for name in sorted(features.get("state_types") or {})]
+    if features.get("query_language"):
+        labels.append(f"query_language:{features['query_language']}")
+    labels.extend(f"intrinsic:{name}" for name in features.get("intrinsic_functions") or [])
+    labels.extend(f"map:{mode}" for mode in ((features.get("map") or {}).get("modes") or []))
+    for flag in ("retry", "catch", "context_object"):
+        if features.get(flag):
+            labels.append(flag)
+    if (features.get("variables") or {}).get("assign"):
+        labels.append("assign")
+    return tuple(labels)
+
+
+def _run_by_kind(case: Case) -> str | None:
+    """Dispatch on the case's kind; returns a difference or None."""
+    missing = case.missing_services()
+    if missing:
+        raise SkipCase(f"needs services Stepline does not provide: {', '.join(missing)}")
+    if case.kind in ("execution", "execution_output_only"):
+        return run_execution_case(case)
+    # api_cases builds on this module's execution runner, hence the late import.
+    from stepline.conformance import api_cases  # noqa: PLC0415
+
+    return api_cases.run_api_case(case)
+
+
+def run_execution_case(case: Case) -> str | None:
+    """Start the execution as the test did, then compare status, result and history."""
+    runtime = _import_runtime()
+    names = _names(case)
+    plan = runtime.compile_definition(_definition(case), state_machine_type=case.state_machine_type)
+    result = runtime.run_execution(
+        plan,
+        case.input_text,
+        functions=_functions(case, runtime),
+        clock=runtime.FakeClock(FROZEN_NOW),
+        execution_name=names.execution_name,
+        state_machine_name=names.state_machine_name,
+        region=names.region,
+        account=names.account,
+    )
+    output = _parse(result.output)
+    events = normalise_history(case, names, list(result.history()), output)
+    return compare_execution(case, result.status, events)
+
+
+def normalise_history(
+    case: Case, names: Names, events: list[dict[str, Any]], output: Any = None
+) -> list[dict[str, Any]]:
+    """Stepline's history rewritten as the recorded snapshot was (see ``substitutions``)."""
+    substitutions = Substitutions(case, names, output=output)
+    rewritten: list[dict[str, Any]] = substitutions.apply({"events": events})["events"]
+    if case.has_substitution(PARALLEL_TRANSFORMER):
+        sort_parallel_sections(rewritten)
+    return rewritten
+
+
+def compare_execution(case: Case, status: str, events: list[dict[str, Any]]) -> str | None:
+    """The first difference between the recorded execution and Stepline's normalised one."""
+    expected = case.expected
+    history = case.expected_history
+    if expected.get("status") == "RUNNING":
+        found = compare_histories(history or [], events, prefix=True)
+        return f"history: {found}" if found else None
+    if status != expected.get("status"):
+        return f"status: expected {expected.get('status')}, got {status}"
+    found = first_difference(_expected_result(expected), terminal_result(events))
+    if found:
+        return f"result: {found}"
+    if case.kind == "execution" and history is not None:
+        found = compare_histories(history, events)
+        return f"history: {found}" if found else None
+    return None
+
+
+def _expected_result(expected: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in expected.items() if key != "status"}
+
+
+def terminal_result(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Output, or error and cause, from the normalised terminal event (outputs parsed)."""
+    for event in reversed(events):
+        details_key = TERMINAL_DETAILS.get(str(event.get("type")))
+        if details_key is None:
+            continue
+        details = event.get(details_key) or {}
+        result = {key: details[key] for key in ("output", "error", "cause") if key in details}
+        if isinstance(result.get("output"), str):
+            result["output"] = _parse(result["output"])
+        return result
+    return {}
+
+
+def _parse(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _names(case: Case) -> Names:
+    lambda_names = tuple(str(entry["name"]) for entry in case.record.get("lambda_functions") or [])
+    return Names(
+        execution_name=str(case.record.get("execution_name_in_test") or DEFAULT_EXECUTION_NAME),
+        state_machine_name=STATE_MACHINE_NAME,
+        lambda_function_names=lambda_names,
+    )
+
+
+def _definition(case: Case) -> Any:
+    raw = case.record.get("definition_raw")
+    return raw if isinstance(raw, str) else case.record["definition"]
+
+
+def _functions(case: Case, runtime: Any) -> Any:
+    """A registry with a stand-in for every Lambda function the case created."""
+    lambda_functions = list(case.record.get("lambda_functions") or [])
+    unsupported = unsupported_handlers(lambda_functions)
+    if unsupported:
+        raise SkipCase(f"no Stepline stand-in for Lambda handler {', '.join(unsupported)}")
+    registry = runtime.FunctionRegistry()
+    for entry in lambda_functions:
+        registry.register(str(entry["name"]), handler_for(str(entry["handler_file"])))
+    return registry
+
+
+def _import_runtime() -> Any:
+    """The runtime module, or a skip when it is not there yet."""
+    try:
+        runtime = importlib.import_module("stepline.runtime")
+        for name in ("compile_definition", "run_execution", "FakeClock", "FunctionRegistry"):
+            getattr(runtime, name)
+    except (ImportError, AttributeError) as error:
+        raise SkipCase(f"runtime not available: {error}") from error
+    return runtime
