@@ -58,26 +58,10 @@ class _NoMatch(Exception):  # noqa: N818 (control flow, not an error)
 # --- steps -------------------------------------------------------------------------------------
 
 
-class _Step:
-    """One step of a path: what it selects from a value, and how Jayway prints it."""
-
-    is_definite = True
-
-    def select(self, value: JSON, _root: JSON, out: list[JSON]) -> None:
-        """Append every match of this step in ``value`` to ``out`` (indefinite evaluation)."""
-        raise NotImplementedError
-
-    def one(self, value: JSON) -> JSON:
-        """The single match of a definite step, or ``_NoMatch``."""
-        raise NotImplementedError
-
-    def fragment(self) -> str:
-        raise NotImplementedError
-
-
 @dataclass(frozen=True)
-class _Name(_Step):
+class _Name:
     name: str
+    is_definite = True
 
     def select(self, value: JSON, _root: JSON, out: list[JSON]) -> None:
         if isinstance(value, dict) and self.name in value:
@@ -93,10 +77,11 @@ class _Name(_Step):
 
 
 @dataclass(frozen=True)
-class _Names(_Step):
+class _Names:
     """``['a','b']`` as a leaf: an object holding those of the keys that exist."""
 
     names: tuple[str, ...]
+    is_definite = True
 
     def select(self, value: JSON, _root: JSON, out: list[JSON]) -> None:
         if isinstance(value, dict):
@@ -112,8 +97,9 @@ class _Names(_Step):
 
 
 @dataclass(frozen=True)
-class _Index(_Step):
+class _Index:
     index: int
+    is_definite = True
 
     def select(self, value: JSON, _root: JSON, out: list[JSON]) -> None:
         if isinstance(value, list) and -len(value) <= self.index < len(value):
@@ -129,7 +115,7 @@ class _Index(_Step):
 
 
 @dataclass(frozen=True)
-class _Indexes(_Step):
+class _Indexes:
     indexes: tuple[int, ...]
     is_definite = False
 
@@ -143,7 +129,7 @@ class _Indexes(_Step):
 
 
 @dataclass(frozen=True)
-class _Slice(_Step):
+class _Slice:
     start: int | None
     stop: int | None
     is_definite = False
@@ -159,7 +145,7 @@ class _Slice(_Step):
 
 
 @dataclass(frozen=True)
-class _Wildcard(_Step):
+class _Wildcard:
     is_definite = False
 
     def select(self, value: JSON, _root: JSON, out: list[JSON]) -> None:
@@ -182,7 +168,7 @@ def _descendants(value: JSON) -> Iterator[JSON]:
 
 
 @dataclass(frozen=True)
-class _Descent(_Step):
+class _Descent:
     """``..step``: the inner step applied at every depth."""
 
     inner: _Step
@@ -197,7 +183,7 @@ class _Descent(_Step):
 
 
 @dataclass(frozen=True)
-class _Filter(_Step):
+class _Filter:
     """``[?(...)]``: array elements (or an object itself) for which the predicate holds."""
 
     predicate: Callable[[JSON, JSON], bool] = field(compare=False)
@@ -211,6 +197,15 @@ class _Filter(_Step):
 
     def fragment(self) -> str:
         return "[?]"
+
+
+_Step = _Name | _Names | _Index | _Indexes | _Slice | _Wildcard | _Descent | _Filter
+"""One step of a path: ``select`` appends its matches, ``fragment`` is how Jayway prints it.
+
+Definite steps (``_Name``, ``_Names``, ``_Index``) also have ``one``: the single match or
+``_NoMatch``.
+"""
+_DefiniteStep = _Name | _Names | _Index
 
 
 def _render(steps: tuple[_Step, ...]) -> str:
@@ -645,7 +640,7 @@ def _name_walker(names: tuple[str, ...]) -> Callable[[JSON], JSON]:
     return read
 
 
-def _step_walker(steps: tuple[_Step, ...]) -> Callable[[JSON], JSON]:
+def _step_walker(steps: tuple[_DefiniteStep, ...]) -> Callable[[JSON], JSON]:
     def read(value: JSON) -> JSON:
         for step in steps:
             value = step.one(value)
@@ -654,16 +649,11 @@ def _step_walker(steps: tuple[_Step, ...]) -> Callable[[JSON], JSON]:
     return read
 
 
-def _explain(steps: tuple[_Step, ...], value: JSON) -> str:
+def _explain(steps: tuple[_DefiniteStep, ...], value: JSON) -> str:
     """Jayway's message for a definite path that found nothing (computed only on failure)."""
     rendered = "$"
-    for position, step in enumerate(steps):
-        if (
-            isinstance(step, _Name)
-            and position < len(steps) - 1
-            and isinstance(value, dict)
-            and step.name not in value
-        ):
+    for step in steps[:-1]:
+        if isinstance(step, _Name) and isinstance(value, dict) and step.name not in value:
             return f"Missing property in path {rendered}{step.fragment()}"
         try:
             value = step.one(value)
@@ -688,7 +678,9 @@ def _root_reader(root: str, name: str) -> Callable[[Scope], JSON]:
     return variable
 
 
-def _definite(text: str, root: Callable[[Scope], JSON], steps: tuple[_Step, ...]) -> JsonPath:
+def _definite(
+    text: str, root: Callable[[Scope], JSON], steps: tuple[_DefiniteStep, ...]
+) -> JsonPath:
     if all(isinstance(step, _Name) for step in steps):
         read = _name_walker(tuple(step.name for step in steps if isinstance(step, _Name)))
     else:
@@ -739,8 +731,9 @@ def compile_path(text: str) -> JsonPath:
                 text, f"Multi properties can only be used as path leafs: {prefix}"
             )
     reader = _root_reader(root, name)
-    if all(step.is_definite for step in steps):
-        return _definite(text, reader, steps)
+    definite = tuple(step for step in steps if isinstance(step, _Name | _Names | _Index))
+    if len(definite) == len(steps):
+        return _definite(text, reader, definite)
     return _indefinite(text, reader, steps)
 
 
