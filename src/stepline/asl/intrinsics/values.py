@@ -28,6 +28,8 @@ def json_merge(first: JSON, second: JSON, deep: JSON) -> JSON:
 
 def math_add(first: JSON, second: JSON) -> JSON:
     """Add after rounding each argument half up (recorded on AWS: 1.49 + 1.5 = 3, -1.5 + 0 = -1)."""
+    if type(first) is int and type(second) is int:  # the common case, on loop counters' hot path
+        return first + second
     name = "States.MathAdd"
     return require_rounded(name, first, "the first argument") + require_rounded(
         name, second, "the second argument"
