@@ -359,7 +359,11 @@ class _Parser:
 
 
 def _parse(text: str) -> tuple[str, str, tuple[_Step, ...]]:
-    """Split a path into its root (``$``, ``$$`` or ``$name``), variable name and steps."""
+    """Split a path into its root (``$``, ``$$`` or ``$name``), variable name and steps.
+
+    Surrounding whitespace is ignored, as Jayway trims it (definitions in use rely on it).
+    """
+    text = text.strip()
     parser = _Parser(text)
     if text.startswith("$$"):
         root, name, parser.position = "$$", "", 2

@@ -67,6 +67,7 @@ def failure(text: str, data: JSON = STORE, **variables: JSON) -> str:
         ("$.store.bicycle['color', 'price']", {"color": "red", "price": 19.95}),
         ("$.store.bicycle['color','nope']", {"color": "red"}),
         ("$[ 'limit' ]", 10),
+        (" $.limit ", 10),
     ],
 )
 def test_definite_paths_read_one_value(text: str, expected: JSON) -> None:
