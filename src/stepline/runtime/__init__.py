@@ -1,5 +1,34 @@
 """The interpreter: a definition compiled once into a plan, executions run against it.
 
-The public surface for running a definition in-process (users' own test suites, the CLI, the
-conformance runner and the benchmarks) is re-exported here.
+Running a definition in-process (users' own test suites, the CLI, the conformance runner and
+the benchmarks)::
+
+    from stepline.runtime import FakeClock, FunctionRegistry, compile_definition, run_execution
+
+    plan = compile_definition(definition_text_or_dict)
+    result = run_execution(plan, '{"x": 1}', clock=FakeClock())
+    result.status, result.output, result.error, result.cause, result.history()
 """
+
+from stepline.runtime.clock import Clock, FakeClock, SystemClock
+from stepline.runtime.execution import (
+    ExecutionResult,
+    InvalidDefinitionError,
+    Plan,
+    compile_definition,
+    run_execution,
+)
+from stepline.runtime.functions import FunctionRegistry, LambdaContext
+
+__all__ = [
+    "Clock",
+    "ExecutionResult",
+    "FakeClock",
+    "FunctionRegistry",
+    "InvalidDefinitionError",
+    "LambdaContext",
+    "Plan",
+    "SystemClock",
+    "compile_definition",
+    "run_execution",
+]

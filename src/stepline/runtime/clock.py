@@ -1,0 +1,59 @@
+"""Time as data: the interpreter asks a Clock for the time and to let time pass.
+
+``SystemClock`` is real time. ``FakeClock`` jumps instead of sleeping, so a Wait of a day or a
+retry back-off costs nothing in tests, and every timestamp it hands out is predictable.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+    def sleep(self, seconds: float) -> None:
+        """Let ``seconds`` pass (a Wait state, a retry back-off)."""
+        ...
+
+
+class SystemClock:
+    """Wall-clock time; ``sleep`` blocks the calling thread."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
+
+
+class FakeClock:
+    """A clock that only moves when told to: ``sleep`` and ``advance`` jump it forward."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start if start is not None else datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
+        if self._now.tzinfo is None:
+            self._now = self._now.replace(tzinfo=UTC)
+        self.slept: list[float] = []
+        """Every sleep asked of this clock, in order (tests read back-off delays from it)."""
+
+    def now(self) -> datetime:
+        return self._now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.advance(seconds)
+
+    def advance(self, seconds: float) -> None:
+        if seconds > 0:
+            self._now += timedelta(seconds=seconds)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO 8601 with milliseconds and ``Z``, as AWS writes times in the context object."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

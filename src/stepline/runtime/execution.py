@@ -1,0 +1,146 @@
+"""Running a compiled definition in-process, from start to end, and what that produced.
+
+This is the interpreter's driver for callers that run a whole execution at once: the CLI,
+users' own test suites, the conformance runner and the benchmarks. The durable engine (a later
+layer) drives the same plans step by step and commits each step's events.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from stepline.asl.definitions import format_invalid_definition, parse_state_machine
+from stepline.asl.diagnostics import Diagnostic
+from stepline.asl.errors import StatesError
+from stepline.asl.jsontext import dumps, loads
+from stepline.asl.scope import JSON
+from stepline.runtime.clock import Clock, SystemClock, format_timestamp
+from stepline.runtime.events import EventLog, HistoryEvent, Json
+from stepline.runtime.frame import NOT_TRUNCATED, Execution, Frame
+from stepline.runtime.functions import FunctionRegistry
+from stepline.runtime.plan import MachinePlan
+
+Status = Literal["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
+
+
+class InvalidDefinitionError(ValueError):
+    """The definition did not validate; ``message`` is AWS's InvalidDefinition text."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        self.message = format_invalid_definition(diagnostics)
+        super().__init__(self.message)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A definition compiled once; run it any number of times with ``run_execution``."""
+
+    machine: MachinePlan
+    state_machine_type: str
+    definition: Mapping[str, Any] | str
+
+
+def compile_definition(
+    definition: str | Mapping[str, Any],
+    *,
+    state_machine_type: str = "STANDARD",
+    substitutions: Mapping[str, str] | None = None,
+) -> Plan:
+    """Validate and compile; raises ``InvalidDefinitionError`` with every problem found."""
+    model, diagnostics = parse_state_machine(
+        definition, substitutions=substitutions, state_machine_type=state_machine_type
+    )
+    if model is None:
+        raise InvalidDefinitionError(diagnostics)
+    return Plan(MachinePlan(model), state_machine_type, definition)
+
+
+@dataclass
+class ExecutionResult:
+    status: Status
+    output: str | None
+    """The execution's output as JSON text (None unless it succeeded)."""
+    error: str | None
+    cause: str | None
+    events: list[HistoryEvent] = field(repr=False)
+    execution_arn: str = ""
+
+    def history(self) -> list[dict[str, Any]]:
+        """The events as GetExecutionHistory returns them (boto3's shapes)."""
+        return [event.to_api() for event in self.events]
+
+    @property
+    def output_value(self) -> JSON:
+        return None if self.output is None else loads(self.output)
+
+
+def run_execution(
+    plan: Plan,
+    input_text: str | None = None,
+    *,
+    functions: FunctionRegistry | None = None,
+    clock: Clock | None = None,
+    execution_name: str | None = None,
+    state_machine_name: str = "StateMachine",
+    region: str = "us-east-1",
+    account: str = "111111111111",
+    role_arn: str | None = None,
+) -> ExecutionResult:
+    """Run one execution of ``plan`` to its end with ``input_text`` (JSON text, default ``{}``)."""
+    clock = clock or SystemClock()
+    name = execution_name or str(uuid.uuid4())
+    machine_arn = f"arn:aws:states:{region}:{account}:stateMachine:{state_machine_name}"
+    kind = "express" if plan.state_machine_type == "EXPRESS" else "execution"
+    execution_arn = f"arn:aws:states:{region}:{account}:{kind}:{state_machine_name}:{name}"
+    role_arn = role_arn or f"arn:aws:iam::{account}:role/stepline"
+    data = loads(input_text) if input_text is not None else {}
+    log = EventLog(clock.now)
+    execution = Execution(
+        log=log,
+        clock=clock,
+        functions=functions or FunctionRegistry(),
+        execution_object={
+            "Id": execution_arn,
+            "Input": data,
+            "Name": name,
+            "RoleArn": role_arn,
+            "StartTime": format_timestamp(clock.now()),
+            "RedriveCount": 0,
+        },
+        state_machine_object={"Id": machine_arn, "Name": state_machine_name},
+        region=region,
+        account=account,
+        execution_arn=execution_arn,
+    )
+    frame = Frame(execution)
+    frame.add_event(
+        "ExecutionStarted",
+        {"input": Json(data), "inputDetails": NOT_TRUNCATED, "roleArn": role_arn},
+    )
+    frame.last_event_id = 0  # AWS starts the first state's chain afresh.
+    return _finish(plan, frame, data, execution_arn)
+
+
+def _finish(plan: Plan, frame: Frame, data: JSON, execution_arn: str) -> ExecutionResult:
+    log = frame.execution.log
+    try:
+        output = plan.machine.run(frame, data)
+    except StatesError as error:
+        details = {}
+        if error.cause:
+            details["cause"] = error.cause
+        if error.error:
+            details["error"] = error.error
+        frame.add_event("ExecutionFailed", details)
+        return ExecutionResult(
+            "FAILED", None, error.error or None, error.cause or None, log.events, execution_arn
+        )
+    text = dumps(output)
+    frame.add_event(
+        "ExecutionSucceeded", {"output": Json(output, text), "outputDetails": NOT_TRUNCATED}
+    )
+    return ExecutionResult("SUCCEEDED", text, None, None, log.events, execution_arn)

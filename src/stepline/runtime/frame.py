@@ -1,0 +1,67 @@
+"""What one running state machine carries: the execution it belongs to, its variables, and
+where its thread of history events has got to.
+
+An execution has one top-level frame; each Parallel branch and each Map iteration runs in a
+frame of its own whose variables layer over its parent's (inner assignments never leak out).
+"""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from stepline.asl.scope import JSON
+from stepline.runtime.clock import Clock, format_timestamp
+from stepline.runtime.events import EventLog
+from stepline.runtime.functions import FunctionRegistry
+
+NOT_TRUNCATED: dict[str, bool] = {"truncated": False}
+
+
+@dataclass(slots=True)
+class Execution:
+    """What every frame of one execution shares."""
+
+    log: EventLog
+    clock: Clock
+    functions: FunctionRegistry
+    execution_object: dict[str, Any]
+    """The ``Execution`` part of the context object (Id, Input, Name, RoleArn, StartTime...)."""
+    state_machine_object: dict[str, Any]
+    """The ``StateMachine`` part of the context object (Id, Name)."""
+    region: str = "us-east-1"
+    account: str = "111111111111"
+    execution_arn: str = ""
+
+
+@dataclass(slots=True)
+class Frame:
+    execution: Execution
+    variables: MutableMapping[str, JSON] = field(default_factory=dict)
+    last_event_id: int = 0
+    map_item: dict[str, JSON] | None = None
+    """``{"Index": i, "Value": v}`` inside a Map iteration's ItemSelector (``$$.Map.Item``)."""
+
+    def add_event(self, event_type: str, details: dict[str, Any] | None = None) -> int:
+        """Record an event following this frame's last one, and make it the last."""
+        self.last_event_id = self.execution.log.add(event_type, self.last_event_id, details)
+        return self.last_event_id
+
+    def child(self) -> Frame:
+        """A frame for a branch or iteration: reads our variables, keeps its own writes."""
+        return Frame(self.execution, ChainMap({}, self.variables), self.last_event_id)
+
+    def context_object(self, state_name: str, entered_time: str, retry_count: int = 0) -> JSON:
+        context: dict[str, Any] = {
+            "Execution": self.execution.execution_object,
+            "State": {"EnteredTime": entered_time, "Name": state_name, "RetryCount": retry_count},
+            "StateMachine": self.execution.state_machine_object,
+        }
+        if self.map_item is not None:
+            context["Map"] = {"Item": self.map_item}
+        return context
+
+    def now_text(self) -> str:
+        return format_timestamp(self.execution.clock.now())

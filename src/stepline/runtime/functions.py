@@ -1,0 +1,120 @@
+"""In-process functions: Python callables that Lambda Task resources resolve to.
+
+A function is written like an AWS Lambda Python handler, ``handler(event, context)``, so a
+user's real handler can be registered as it is. Both Lambda resource forms reach it:
+``arn:aws:states:::lambda:invoke`` (``FunctionName`` in the parameters; the result wrapped in
+Lambda's Invoke response) and a function ARN ``arn:aws:lambda:<region>:<account>:function:<name>``
+(the handler's return value is the result). An exception raised by the handler becomes the
+Lambda error AWS reports: the error is the exception's class name, the cause Lambda's JSON.
+"""
+
+from __future__ import annotations
+
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from stepline.asl.errors import TaskError
+from stepline.asl.jsontext import dumps, loads
+from stepline.asl.scope import JSON
+
+Handler = Callable[[JSON, "LambdaContext"], JSON]
+
+
+@dataclass(frozen=True)
+class LambdaContext:
+    """The subset of Lambda's context object a handler commonly reads."""
+
+    function_name: str
+    invoked_function_arn: str
+    aws_request_id: str
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 128
+
+
+def function_name_of(reference: str) -> str:
+    """The bare name in a function name, partial ARN or full ARN (qualifier dropped)."""
+    if reference.startswith("arn:"):
+        parts = reference.split(":")
+        return parts[6] if len(parts) > 6 else reference
+    return reference.split(":")[0]
+
+
+class FunctionRegistry:
+    """Functions by name. ``invoke`` runs one and returns its result or raises ``TaskError``."""
+
+    def __init__(self, handlers: dict[str, Handler] | None = None) -> None:
+        self._handlers: dict[str, Handler] = dict(handlers or {})
+
+    def register(self, name: str, handler: Handler) -> None:
+        self._handlers[name] = handler
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and function_name_of(name) in self._handlers
+
+    def invoke(self, reference: str, payload: JSON, *, region: str, account: str) -> JSON:
+        """Run the function ``reference`` names with ``payload`` as its event."""
+        name = function_name_of(reference)
+        arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
+        handler = self._handlers.get(name)
+        if handler is None:
+            raise TaskError(
+                "Lambda.ResourceNotFoundException",
+                f"Function not found: {arn}:$LATEST (Service: AWSLambda; Status Code: 404; "
+                f"Error Code: ResourceNotFoundException; Request ID: {uuid.uuid4()}; Proxy: null)",
+            )
+        request_id = str(uuid.uuid4())
+        context = LambdaContext(name, arn, request_id)
+        # The handler gets its own copy, as a real Lambda gets the payload over the wire: a
+        # handler that mutates its event must not reach into the execution's values.
+        event = loads(dumps(payload))
+        try:
+            result = handler(event, context)
+        except Exception as error:  # noqa: BLE001 - any handler exception is the function's error
+            raise TaskError(type(error).__name__, _error_cause(error, request_id)) from error
+        return loads(dumps(result))
+
+
+def _error_cause(error: Exception, request_id: str) -> str:
+    frames = traceback.extract_tb(error.__traceback__)[1:]
+    return dumps(
+        {
+            "errorMessage": str(error),
+            "errorType": type(error).__name__,
+            "requestId": request_id,
+            "stackTrace": traceback.format_list(frames),
+        }
+    )
+
+
+def invoke_response(payload: JSON, request_id: str | None = None) -> dict[str, Any]:
+    """Lambda's Invoke response as the optimised ``lambda:invoke`` integration returns it."""
+    request_id = request_id or str(uuid.uuid4())
+    length = str(len(dumps(payload)))
+    return {
+        "ExecutedVersion": "$LATEST",
+        "Payload": payload,
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": {
+                "X-Amz-Executed-Version": ["$LATEST"],
+                "x-amzn-Remapped-Content-Length": ["0"],
+                "Connection": ["keep-alive"],
+                "x-amzn-RequestId": [request_id],
+                "Content-Length": [length],
+                "Content-Type": ["application/json"],
+            },
+            "HttpHeaders": {
+                "Connection": "keep-alive",
+                "Content-Length": length,
+                "Content-Type": "application/json",
+                "X-Amz-Executed-Version": "$LATEST",
+                "x-amzn-Remapped-Content-Length": "0",
+                "x-amzn-RequestId": request_id,
+            },
+            "HttpStatusCode": 200,
+        },
+        "SdkResponseMetadata": {"RequestId": request_id},
+        "StatusCode": 200,
+    }

@@ -1,0 +1,197 @@
+"""The compiled plan: one ``StatePlan`` per state, linked to its successors, and the loop that
+runs a state machine (the whole definition, a Parallel branch, a Map iteration) over a frame.
+
+Plans are immutable after ``link``; everything that changes while an execution runs lives in
+its ``Frame`` and in the ``Entry`` of the state being run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from stepline.asl.errors import QUERY_EVALUATION_ERROR, StatesError, error_matches
+from stepline.asl.jsontext import dumps
+from stepline.asl.model import JSONATA, Catcher, State, StateMachine
+from stepline.asl.scope import JSON
+from stepline.runtime.dataflow import (
+    Assigner,
+    ResultPlacer,
+    Transform,
+    assigned_variables_details,
+    jsonata_assigner,
+    jsonata_evaluator,
+    jsonpath_assigner,
+    path_selector,
+    result_placer,
+)
+from stepline.runtime.entry import Entry
+from stepline.runtime.events import Json
+from stepline.runtime.frame import NOT_TRUNCATED, Frame
+
+
+class Step(NamedTuple):
+    """How an entry into a state ended: its output, where to go, and what it assigned."""
+
+    output: JSON
+    next: StatePlan | None
+    assigned: dict[str, JSON] | None = None
+
+
+class StatePlan:
+    """What every compiled state has. Subclasses implement ``execute``."""
+
+    emits_exit = True
+
+    def __init__(self, state: State) -> None:
+        self.name = state.name
+        self.type = state.type
+        self.model = state
+        self.is_jsonata = state.query_language == JSONATA
+        self.entered_type = f"{state.type}StateEntered"
+        self.exited_type = f"{state.type}StateExited"
+        self.next_name = state.next
+        self.next: StatePlan | None = None
+        self.uses_context = True
+        self.catchers: tuple[CatcherPlan, ...] = ()
+        self.select_input: Transform | None = None
+        self.select_output: Transform | None = None
+        self.assign: Assigner | None
+        if self.is_jsonata:
+            self.assign = jsonata_assigner(state.assign)
+            self.output = jsonata_evaluator(state.output, "Output")
+        else:
+            self.assign = jsonpath_assigner(state.assign)
+            self.select_input = path_selector(state.input_path, "InputPath")
+            self.select_output = path_selector(state.output_path, "OutputPath")
+
+    def link(self, states: Mapping[str, StatePlan]) -> None:
+        """Resolve state names to plans, once the whole machine is compiled."""
+        if self.next_name is not None:
+            self.next = states[self.next_name]
+        for catcher in self.catchers:
+            catcher.target = states[catcher.next_name]
+
+    def execute(self, entry: Entry) -> Step:
+        raise NotImplementedError
+
+    # Shared endings -------------------------------------------------------------------------
+
+    def finish_jsonpath(
+        self, entry: Entry, result: JSON, placer: ResultPlacer | None = None
+    ) -> Step:
+        """Assign (``$`` = result), ResultPath over the raw input, OutputPath; then go next."""
+        assigned = self.assign(entry, result, {}) if self.assign is not None else None
+        output = placer(entry, entry.input, result) if placer is not None else result
+        if self.select_output is not None:
+            output = self.select_output(entry, output)
+        return Step(output, self.next, assigned)
+
+    def finish_jsonata(self, entry: Entry, default_output: JSON, **extra: JSON) -> Step:
+        """Assign and Output, both seeing the variables as they were before this state."""
+        assigned = self.assign(entry, None, extra) if self.assign is not None else None
+        output = self.output(entry, extra) if self.output is not None else default_output
+        return Step(output, self.next, assigned)
+
+
+class CatcherPlan:
+    def __init__(self, catcher: Catcher, is_jsonata: bool) -> None:
+        self.error_equals = catcher.error_equals
+        self.next_name = catcher.next
+        self.target: StatePlan | None = None
+        self.is_jsonata = is_jsonata
+        if is_jsonata:
+            self.assign = jsonata_assigner(catcher.assign)
+            self.output = jsonata_evaluator(catcher.output, "Output")
+        else:
+            self.assign = jsonpath_assigner(catcher.assign)
+            self.place = result_placer(catcher.result_path)
+
+    def handle(self, entry: Entry, error_output: dict[str, str]) -> Step:
+        if self.is_jsonata:
+            extra = {"errorOutput": error_output}
+            assigned = self.assign(entry, None, extra) if self.assign is not None else None
+            output = self.output(entry, extra) if self.output is not None else error_output
+        else:
+            assigned = self.assign(entry, error_output, {}) if self.assign is not None else None
+            output = self.place(entry, entry.input, error_output)
+        return Step(output, self.target, assigned)
+
+
+def compile_catchers(state: Any, is_jsonata: bool) -> tuple[CatcherPlan, ...]:
+    return tuple(CatcherPlan(catcher, is_jsonata) for catcher in getattr(state, "catch", ()))
+
+
+class MachinePlan:
+    """A compiled state machine: its states and where it starts."""
+
+    def __init__(self, machine: StateMachine) -> None:
+        # Imported here: the state modules import this one for StatePlan.
+        from stepline.runtime.states import compile_state
+
+        self.model = machine
+        self.states: dict[str, StatePlan] = {
+            name: compile_state(state) for name, state in machine.states.items()
+        }
+        for plan in self.states.values():
+            plan.link(self.states)
+        self.start = self.states[machine.start_at]
+
+    def run(self, frame: Frame, data: JSON) -> JSON:
+        """Run from StartAt to an end; returns the output or raises the uncaught StatesError."""
+        state: StatePlan | None = self.start
+        while state is not None:
+            entered_id = frame.add_event(
+                state.entered_type,
+                {"input": Json(data), "inputDetails": NOT_TRUNCATED, "name": state.name},
+            )
+            entry = Entry(frame, state, data, entered_id)
+            step = _execute(state, entry)
+            if state.emits_exit:
+                frame.add_event(state.exited_type, _exited_details(state.name, step))
+            if step.assigned:
+                frame.variables.update(step.assigned)
+            data = step.output
+            state = step.next
+        return data
+
+
+def _execute(state: StatePlan, entry: Entry) -> Step:
+    try:
+        return state.execute(entry)
+    except StatesError as error:
+        entry.qualify(error)
+        if error.error == QUERY_EVALUATION_ERROR and hasattr(error, "location"):
+            _record_evaluation_failure(entry, error)
+        for catcher in state.catchers:
+            if error_matches(catcher.error_equals, error.error):
+                return catcher.handle(entry, {"Error": error.error, "Cause": error.cause})
+        raise
+
+
+def _record_evaluation_failure(entry: Entry, error: StatesError) -> None:
+    # AWS records these with previousEventId 0, outside the state's chain of events.
+    frame = entry.frame
+    frame.last_event_id = 0
+    frame.add_event(
+        "EvaluationFailed",
+        {
+            "cause": error.cause,
+            "error": error.error,
+            "location": error.location,  # type: ignore[attr-defined]
+            "state": entry.state.name,
+        },
+    )
+
+
+def _exited_details(name: str, step: Step) -> dict[str, Any]:
+    details: dict[str, Any] = {"name": name, "output": Json(step.output), "outputDetails": NOT_TRUNCATED}
+    if step.assigned is not None:
+        details["assignedVariables"] = assigned_variables_details(step.assigned)
+        details["assignedVariablesDetails"] = NOT_TRUNCATED
+    return details
+
+
+def json_size(value: JSON) -> int:
+    """Bytes of ``value`` as UTF-8 JSON text, as AWS measures payloads against its quota."""
+    return len(dumps(value).encode())

@@ -1,0 +1,162 @@
+"""Task resources: what a Task's ``Resource`` ARN resolves to, and the events it records.
+
+Resolution happens once, when the plan is compiled. This issue's one family is in-process
+functions (``stepline.runtime.functions``) reached through Lambda's two ARN forms; the real
+integrations (HTTP, containers, activities, callbacks, nested executions) plug in here later.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from stepline.asl.errors import TIMEOUT, StatesError, StatesRuntime
+from stepline.asl.scope import JSON
+from stepline.runtime.entry import Entry
+from stepline.runtime.events import Json
+from stepline.runtime.frame import NOT_TRUNCATED
+from stepline.runtime.functions import function_name_of, invoke_response
+from stepline.runtime.plan import json_size
+
+PAYLOAD_LIMIT_BYTES = 256 * 1024
+
+_FUNCTION_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:[^:]+(:[^:]+)?\Z")
+_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix="stepline-task")
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    entry: Entry
+    parameters: JSON
+    timeout_seconds: int | None
+    heartbeat_seconds: int | None
+
+
+class Resource(Protocol):
+    def invoke(self, invocation: Invocation) -> JSON:
+        """Do the work, recording its events; return the result or raise a StatesError."""
+        ...
+
+
+def resolve_resource(arn: str) -> Resource:
+    if arn.startswith("arn:aws:states:::lambda:invoke") and arn.count(".") == 0:
+        return LambdaInvokeIntegration()
+    if _FUNCTION_ARN.match(arn):
+        return LambdaFunction(arn)
+    return UnsupportedResource(arn)
+
+
+def _call(invocation: Invocation, reference: str, payload: JSON) -> JSON:
+    execution = invocation.entry.frame.execution
+
+    def run() -> JSON:
+        return execution.functions.invoke(
+            reference, payload, region=execution.region, account=execution.account
+        )
+
+    if invocation.timeout_seconds is None:
+        return run()
+    future = _POOL.submit(run)
+    try:
+        return future.result(timeout=invocation.timeout_seconds)
+    except concurrent.futures.TimeoutError:
+        raise StatesError("", TIMEOUT) from None
+
+
+def _check_size(result: JSON, resource_name: str) -> None:
+    if json_size(result) > PAYLOAD_LIMIT_BYTES:
+        raise StatesError(
+            f"The state/task '{resource_name}' returned a result with a size exceeding the "
+            "maximum number of bytes service limit.",
+            "States.DataLimitExceeded",
+        )
+
+
+class LambdaFunction:
+    """``arn:aws:lambda:…:function:NAME``: the parameters are the event, the return the result."""
+
+    def __init__(self, arn: str) -> None:
+        self.arn = arn
+
+    def invoke(self, invocation: Invocation) -> JSON:
+        frame = invocation.entry.frame
+        scheduled: dict[str, Any] = {
+            "input": Json(invocation.parameters),
+            "inputDetails": NOT_TRUNCATED,
+            "resource": self.arn,
+        }
+        if invocation.timeout_seconds is not None:
+            scheduled["timeoutInSeconds"] = invocation.timeout_seconds
+        frame.add_event("LambdaFunctionScheduled", scheduled)
+        frame.add_event("LambdaFunctionStarted")
+        try:
+            result = _call(invocation, self.arn, invocation.parameters)
+            _check_size(result, self.arn)
+        except StatesError as error:
+            if error.error == TIMEOUT:
+                frame.add_event("LambdaFunctionTimedOut", {"error": error.error})
+            else:
+                frame.add_event("LambdaFunctionFailed", {"cause": error.cause, "error": error.error})
+            raise
+        frame.add_event(
+            "LambdaFunctionSucceeded", {"output": Json(result), "outputDetails": NOT_TRUNCATED}
+        )
+        return result
+
+
+class LambdaInvokeIntegration:
+    """``arn:aws:states:::lambda:invoke``: FunctionName and Payload in, Invoke's response out."""
+
+    resource = "invoke"
+    resource_type = "lambda"
+
+    def invoke(self, invocation: Invocation) -> JSON:
+        frame = invocation.entry.frame
+        named = {"resource": self.resource, "resourceType": self.resource_type}
+        scheduled: dict[str, Any] = {
+            "parameters": Json(invocation.parameters),
+            "region": frame.execution.region,
+            **named,
+        }
+        if invocation.timeout_seconds is not None:
+            scheduled["timeoutInSeconds"] = invocation.timeout_seconds
+        if invocation.heartbeat_seconds is not None:
+            scheduled["heartbeatInSeconds"] = invocation.heartbeat_seconds
+        frame.add_event("TaskScheduled", scheduled)
+        frame.add_event("TaskStarted", dict(named))
+        try:
+            result = self._run(invocation)
+        except StatesError as error:
+            if error.error == TIMEOUT:
+                frame.add_event("TaskTimedOut", {"error": error.error, **named})
+            else:
+                frame.add_event("TaskFailed", {"cause": error.cause, "error": error.error, **named})
+            raise
+        frame.add_event(
+            "TaskSucceeded", {"output": Json(result), "outputDetails": NOT_TRUNCATED, **named}
+        )
+        return result
+
+    def _run(self, invocation: Invocation) -> JSON:
+        parameters = invocation.parameters
+        if not isinstance(parameters, dict) or not isinstance(parameters.get("FunctionName"), str):
+            raise StatesRuntime(
+                "The Parameters of a lambda:invoke Task must name a FunctionName string."
+            )
+        name = function_name_of(parameters["FunctionName"])
+        payload = invocation.parameters.get("Payload")
+        result = invoke_response(_call(invocation, name, payload))
+        _check_size(result, self.resource_type)
+        return result
+
+
+class UnsupportedResource:
+    """A resource Stepline cannot run in-process yet: the Task fails with a clear cause."""
+
+    def __init__(self, arn: str) -> None:
+        self.arn = arn
+
+    def invoke(self, invocation: Invocation) -> JSON:
+        raise StatesRuntime(f"The resource '{self.arn}' is not supported by Stepline yet.")

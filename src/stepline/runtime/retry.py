@@ -1,0 +1,57 @@
+"""Retry: which retrier takes an error, and how long to back off before the next attempt."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from stepline.asl.errors import StatesError, error_matches
+from stepline.asl.model import Retrier
+from stepline.runtime.clock import Clock
+
+T = TypeVar("T")
+
+
+def backoff_seconds(retrier: Retrier, attempt: int, rng: random.Random | None = None) -> float:
+    """The wait before retry number ``attempt + 1`` (0-based), capped and jittered as AWS does."""
+    delay = retrier.interval_seconds * retrier.backoff_rate**attempt
+    if retrier.max_delay_seconds is not None:
+        delay = min(delay, retrier.max_delay_seconds)
+    if retrier.jitter_strategy == "FULL":
+        delay = (rng or random).uniform(0, delay)
+    return float(delay)
+
+
+def run_with_retries(
+    retriers: Sequence[Retrier],
+    clock: Clock,
+    attempt: Callable[[], T],
+    on_retry: Callable[[int], None] | None = None,
+) -> T:
+    """Call ``attempt`` until it succeeds or an error no retrier takes (or one exhausted) escapes.
+
+    Each retrier counts its own attempts; the first retrier whose ErrorEquals matches the error
+    decides, as the spec says, even if it has no attempts left.
+    """
+    counts = [0] * len(retriers)
+    retries = 0
+    while True:
+        try:
+            return attempt()
+        except StatesError as error:
+            index = _matching(retriers, error.error)
+            if index is None or counts[index] >= retriers[index].max_attempts:
+                raise
+            clock.sleep(backoff_seconds(retriers[index], counts[index]))
+            counts[index] += 1
+            retries += 1
+            if on_retry is not None:
+                on_retry(retries)
+
+
+def _matching(retriers: Sequence[Retrier], error: str) -> int | None:
+    for index, retrier in enumerate(retriers):
+        if error_matches(retrier.error_equals, error):
+            return index
+    return None

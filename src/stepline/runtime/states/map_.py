@@ -1,0 +1,261 @@
+"""Map: runs its item processor once per item (inline, or as child runs when distributed)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from stepline.asl.errors import (
+    QUERY_EVALUATION_ERROR,
+    RUNTIME,
+    StatesError,
+    StatesExceedToleratedFailureThreshold,
+)
+from stepline.asl.jsontext import dumps
+from stepline.asl.model import MapState, Payload
+from stepline.asl.scope import JSON, Scope
+from stepline.asl.templates import compile_template
+from stepline.runtime.dataflow import (
+    jsonata_evaluator,
+    path_selector,
+    result_placer,
+    template_transform,
+)
+from stepline.runtime.entry import Entry
+from stepline.runtime.events import EventLog
+from stepline.runtime.frame import Frame
+from stepline.runtime.plan import MachinePlan, StatePlan, Step, compile_catchers
+from stepline.runtime.retry import run_with_retries
+from stepline.runtime.states.fanout import number_reader, succeed_fanout
+
+
+class MapPlan(StatePlan):
+    def __init__(self, state: MapState) -> None:
+        super().__init__(state)
+        self.processor = MachinePlan(state.item_processor)
+        self.is_distributed = state.item_processor.processor_mode == "DISTRIBUTED"
+        self.retriers = state.retry
+        self.catchers = compile_catchers(state, self.is_jsonata)
+        self.items_path = path_selector(state.items_path, "ItemsPath")
+        self.items = jsonata_evaluator(state.items, "Items")
+        self.item_selector = (
+            compile_template(state.item_selector.value, "ItemSelector")
+            if state.item_selector is not None and not self.is_jsonata
+            else None
+        )
+        self.jsonata_item_selector = (
+            jsonata_evaluator(state.item_selector, "ItemSelector") if self.is_jsonata else None
+        )
+        self.result_selector = template_transform(state.result_selector, "ResultSelector")
+        self.place = result_placer(state.result_path)
+        self.batcher = state.item_batcher.value if state.item_batcher is not None else None
+        lang = self.is_jsonata
+        self.max_concurrency = number_reader(
+            lang, state.max_concurrency, state.max_concurrency_path, "MaxConcurrency", "integer"
+        )
+        self.tolerated_count = number_reader(
+            lang,
+            state.tolerated_failure_count,
+            state.tolerated_failure_count_path,
+            "ToleratedFailureCount",
+            "integer",
+        )
+        self.tolerated_percentage = number_reader(
+            lang,
+            state.tolerated_failure_percentage,
+            state.tolerated_failure_percentage_path,
+            "ToleratedFailurePercentage",
+            "float",
+        )
+
+    def execute(self, entry: Entry) -> Step:
+        data = entry.input
+        if not self.is_jsonata and self.select_input is not None:
+            data = self.select_input(entry, data)
+        items = self._items(entry, data)
+        tolerance = self._tolerance(entry, data, len(items))
+        if self.max_concurrency is not None:
+            self.max_concurrency(entry, data)
+        inputs = [self._select_item(entry, data, index, item) for index, item in enumerate(items)]
+        if self.batcher is not None:
+            inputs = self._batch(entry, data, inputs)
+        frame = entry.frame
+        frame.add_event("MapStateStarted", {"length": len(inputs)})
+        results = run_with_retries(
+            self.retriers,
+            frame.execution.clock,
+            lambda: self._run_all(entry, inputs, tolerance),
+        )
+        if self.is_jsonata:
+            return self.finish_jsonata(entry, results, result=results)
+        if self.result_selector is not None:
+            results = self.result_selector(entry, results)
+        return self.finish_jsonpath(entry, results, self.place)
+
+    # Items ----------------------------------------------------------------------------------
+
+    def _items(self, entry: Entry, data: JSON) -> list[JSON]:
+        if self.is_jsonata:
+            if self.items is not None:
+                items = self.items(entry, {})
+                if not isinstance(items, list):
+                    raise _items_type_error(entry, self.model, items)
+                return items
+            items = entry.input
+        else:
+            items = self.items_path(entry, data) if self.items_path is not None else data
+        if not isinstance(items, list):
+            error = QUERY_EVALUATION_ERROR if self.is_jsonata else RUNTIME
+            raise StatesError(
+                f"{entry.prefix()}Map state input must be an array but was: {dumps(items)}", error
+            )
+        return items
+
+    def _select_item(self, entry: Entry, data: JSON, index: int, item: JSON) -> JSON:
+        if self.item_selector is None and self.jsonata_item_selector is None:
+            return item
+        context = dict(entry.context())
+        context["Map"] = {"Item": {"Index": index, "Value": item}}
+        if self.is_jsonata:
+            assert self.jsonata_item_selector is not None
+            return self.jsonata_item_selector(entry, {"context": context})
+        assert self.item_selector is not None
+        return self.item_selector.evaluate(Scope(data, context, entry.variables))
+
+    def _batch(self, entry: Entry, data: JSON, inputs: list[JSON]) -> list[JSON]:
+        batcher: dict[str, Any] = self.batcher or {}
+        size = batcher.get("MaxItemsPerBatch")
+        if size is None and "MaxItemsPerBatchPath" in batcher:
+            size = path_selector(batcher["MaxItemsPerBatchPath"], "MaxItemsPerBatchPath")(entry, data)  # type: ignore[misc]
+        size = int(size) if size else len(inputs) or 1
+        batch_input = batcher.get("BatchInput")
+        if batch_input is not None and not self.is_jsonata:
+            selector = template_transform(Payload(batch_input), "BatchInput")
+            assert selector is not None
+            batch_input = selector(entry, data)
+        batches = []
+        for start in range(0, len(inputs), size):
+            batch: dict[str, JSON] = {}
+            if batch_input is not None:
+                batch["BatchInput"] = batch_input
+            batch["Items"] = inputs[start : start + size]
+            batches.append(batch)
+        return batches
+
+    def _tolerance(self, entry: Entry, data: JSON, count: int) -> int:
+        """How many iterations may fail before the Map fails (distributed mode only)."""
+        tolerated = 0
+        if self.tolerated_count is not None:
+            value = self.tolerated_count(entry, data)
+            if value < 0:
+                raise entry.runtime_error("ToleratedFailureCount cannot be negative.")
+            tolerated = int(value)
+        if self.tolerated_percentage is not None:
+            percentage = self.tolerated_percentage(entry, data)
+            if not 0 <= percentage <= 100:
+                raise entry.runtime_error("ToleratedFailurePercentage must be between 0 and 100.")
+            tolerated = max(tolerated, math.floor(count * percentage / 100))
+        return tolerated
+
+    # Iterations -----------------------------------------------------------------------------
+
+    def _run_all(self, entry: Entry, inputs: list[JSON], tolerance: int) -> list[JSON]:
+        if self.is_distributed:
+            return self._run_distributed(entry, inputs, tolerance)
+        frame = entry.frame
+        tip = frame.last_event_id
+        results: list[JSON] = []
+        for index, item in enumerate(inputs):
+            frame.last_event_id = tip
+            details = {"index": index, "name": self.name}
+            frame.add_event("MapIterationStarted", details)
+            child = frame.child()
+            try:
+                results.append(self.processor.run(child, item))
+            except StatesError:
+                frame.last_event_id = child.last_event_id
+                frame.add_event("MapIterationFailed", details)
+                frame.last_event_id = child.last_event_id
+                frame.add_event("MapStateFailed")
+                raise
+            frame.last_event_id = child.last_event_id
+            tip = frame.add_event("MapIterationSucceeded", details)
+            if index < len(inputs) - 1:
+                tip = child.last_event_id
+        frame.last_event_id = tip
+        succeed_fanout(frame, "MapStateSucceeded")
+        return results
+
+    def _run_distributed(self, entry: Entry, inputs: list[JSON], tolerance: int) -> list[JSON]:
+        frame = entry.frame
+        execution = frame.execution
+        map_run_arn = (
+            execution.execution_arn.replace(":execution:", ":mapRun:", 1) + f"/{self.name}:1"
+        )
+        frame.add_event("MapRunStarted", {"mapRunArn": map_run_arn})
+        tip = frame.last_event_id
+        results: list[JSON] = []
+        failures = 0
+        last_error: StatesError | None = None
+        for item in inputs:
+            child = Frame(
+                _detached(execution), dict(frame.variables)
+            )
+            try:
+                results.append(self.processor.run(child, item))
+            except StatesError as error:
+                failures += 1
+                last_error = error
+                results.append({"Error": error.error, "Cause": error.cause})
+        if failures > tolerance or (failures and failures == len(inputs) and tolerance == 0):
+            error = StatesExceedToleratedFailureThreshold(
+                "The specified tolerated failure threshold was exceeded"
+            )
+            frame.add_event("MapRunFailed", {"cause": error.cause, "error": error.error})
+            frame.add_event("MapStateFailed")
+            del last_error
+            raise error
+        frame.add_event("MapRunSucceeded")
+        frame.add_event("MapStateSucceeded")
+        frame.last_event_id = tip
+        return results
+
+
+def _detached(execution: Any) -> Any:
+    """The same execution, recording into a history of its own (a child run's)."""
+    from dataclasses import replace
+
+    return replace(execution, log=EventLog(execution.log.clock_now))
+
+
+def _items_type_error(entry: Entry, state: MapState, items: JSON) -> StatesError:
+    expression = str(state.items.value if state.items else "")[2:-2].strip()
+    kind = _json_kind(items)
+    if kind is None:
+        detail = "returned an unsupported result type."
+    else:
+        detail = (
+            f"returned an unexpected result type. Expected 'array', but was '{kind}' "
+            f"for value: {dumps(items)}"
+        )
+    error = StatesError(
+        f"{entry.prefix()}The JSONata expression '{expression}' specified for the field "
+        f"'Items' {detail}",
+        QUERY_EVALUATION_ERROR,
+    )
+    error.location = "Items"  # type: ignore[attr-defined]
+    return error
+
+
+def _json_kind(value: JSON) -> str | None:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "object"
+    return None

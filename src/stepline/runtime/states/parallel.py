@@ -1,0 +1,62 @@
+"""Parallel: runs every branch on the same input; the output is the list of their outputs."""
+
+from __future__ import annotations
+
+from stepline.asl.errors import StatesError
+from stepline.asl.model import ParallelState
+from stepline.asl.scope import JSON
+from stepline.runtime.dataflow import jsonata_evaluator, result_placer, template_transform
+from stepline.runtime.entry import Entry
+from stepline.runtime.plan import MachinePlan, StatePlan, Step, compile_catchers
+from stepline.runtime.retry import run_with_retries
+from stepline.runtime.states.fanout import succeed_fanout
+
+
+class ParallelPlan(StatePlan):
+    def __init__(self, state: ParallelState) -> None:
+        super().__init__(state)
+        self.branches = tuple(MachinePlan(branch) for branch in state.branches)
+        self.retriers = state.retry
+        self.catchers = compile_catchers(state, self.is_jsonata)
+        self.parameters = template_transform(state.parameters, "Parameters")
+        self.arguments = jsonata_evaluator(state.arguments, "Arguments")
+        self.result_selector = template_transform(state.result_selector, "ResultSelector")
+        self.place = result_placer(state.result_path)
+
+    def execute(self, entry: Entry) -> Step:
+        if self.is_jsonata:
+            data = self.arguments(entry, {}) if self.arguments is not None else entry.input
+        else:
+            data = entry.input
+            if self.select_input is not None:
+                data = self.select_input(entry, data)
+            if self.parameters is not None:
+                data = self.parameters(entry, data)
+        entry.frame.add_event("ParallelStateStarted")
+        results = run_with_retries(
+            self.retriers, entry.frame.execution.clock, lambda: self._run_branches(entry, data)
+        )
+        if self.is_jsonata:
+            return self.finish_jsonata(entry, results, result=results)
+        if self.result_selector is not None:
+            results = self.result_selector(entry, results)
+        return self.finish_jsonpath(entry, results, self.place)
+
+    def _run_branches(self, entry: Entry, data: JSON) -> list[JSON]:
+        frame = entry.frame
+        start = frame.last_event_id
+        results: list[JSON] = []
+        tip = start
+        for branch in self.branches:
+            child = frame.child()
+            child.last_event_id = start
+            try:
+                results.append(branch.run(child, data))
+            except StatesError:
+                frame.last_event_id = child.last_event_id
+                frame.add_event("ParallelStateFailed")
+                raise
+            tip = max(tip, child.last_event_id)
+        frame.last_event_id = tip
+        succeed_fanout(frame, "ParallelStateSucceeded")
+        return results

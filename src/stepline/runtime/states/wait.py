@@ -1,0 +1,115 @@
+"""Wait: lets time pass on the execution's clock, for Seconds or until a Timestamp."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+
+from stepline.asl import jsonata
+from stepline.asl.jsonpath import PathNotFound, compile_path
+from stepline.asl.model import Payload, WaitState
+from stepline.asl.scope import JSON
+from stepline.runtime.dataflow import jsonata_evaluator
+from stepline.runtime.entry import Entry
+from stepline.runtime.plan import StatePlan, Step
+
+# AWS keeps delays in a signed 32-bit count of seconds.
+MAX_DELAY_SECONDS = 2**31 - 1
+
+_TIMESTAMP = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})\Z"
+)
+
+Delay = Callable[[Entry, JSON], float]
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """An ISO 8601 extended offset date-time (``2016-03-14T01:59:00Z``, offsets, any fraction)."""
+    match = _TIMESTAMP.match(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    try:
+        tz = UTC if zone == "Z" else _offset(zone)
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=tz)
+    except ValueError:
+        return None
+    if fraction:
+        moment += timedelta(microseconds=int(fraction[:6].ljust(6, "0")))
+    return moment
+
+
+def _offset(zone: str) -> timezone:
+    sign = -1 if zone[0] == "-" else 1
+    return timezone(sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6])))
+
+
+class WaitPlan(StatePlan):
+    def __init__(self, state: WaitState) -> None:
+        super().__init__(state)
+        self.delay = self._compile_delay(state)
+
+    def _compile_delay(self, state: WaitState) -> Delay:
+        if self.is_jsonata and jsonata.is_expression(state.seconds):
+            evaluate = jsonata_evaluator(Payload(state.seconds), "Seconds")
+            assert evaluate is not None
+            return lambda entry, data: _seconds(entry, evaluate(entry, {}), "Seconds", "")
+        if self.is_jsonata and jsonata.is_expression(state.timestamp):
+            evaluate = jsonata_evaluator(Payload(state.timestamp), "Timestamp")
+            assert evaluate is not None
+            return lambda entry, data: _until(entry, evaluate(entry, {}), "Timestamp", "")
+        if state.seconds is not None:
+            seconds = state.seconds
+            return lambda entry, data: float(seconds)
+        if state.timestamp is not None:
+            timestamp = state.timestamp
+            return lambda entry, data: _until(entry, timestamp, "Timestamp", "")
+        path_text = state.seconds_path or state.timestamp_path or "$"
+        path = compile_path(path_text)
+        field = "SecondsPath" if state.seconds_path is not None else "TimestampPath"
+        measure = _seconds if state.seconds_path is not None else _until
+
+        def by_path(entry: Entry, data: JSON) -> float:
+            try:
+                value = path.evaluate(entry.scope(data))
+            except PathNotFound:
+                raise entry.runtime_error(
+                    f"The {field} parameter does not reference an input value: {path_text}"
+                ) from None
+            return measure(entry, value, field, path_text)
+
+        return by_path
+
+    def execute(self, entry: Entry) -> Step:
+        data = entry.input
+        if self.select_input is not None:
+            data = self.select_input(entry, data)
+        seconds = self.delay(entry, data)
+        if seconds > MAX_DELAY_SECONDS:
+            raise entry.runtime_error("Wait state delay is too long.")
+        entry.frame.execution.clock.sleep(seconds)
+        if self.is_jsonata:
+            return self.finish_jsonata(entry, entry.input)
+        return self.finish_jsonpath(entry, data)
+
+
+def _seconds(entry: Entry, value: JSON, field: str, path_text: str) -> float:
+    described = f"{path_text} == {value}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise entry.runtime_error(f"The {field} parameter cannot be parsed as a long value: {described}")
+    if isinstance(value, float) and not value.is_integer():
+        raise entry.runtime_error(f"The {field} parameter cannot be parsed as a long value: {described}")
+    if value < 0:
+        raise entry.runtime_error(f"The {field} parameter references a negative value: {described}")
+    return float(value)
+
+
+def _until(entry: Entry, value: JSON, field: str, path_text: str) -> float:
+    moment = parse_timestamp(value) if isinstance(value, str) else None
+    if moment is None:
+        raise entry.runtime_error(
+            f"The {field} parameter does not reference a valid ISO-8601 extended offset "
+            f"date-time format string: {path_text} == {value}"
+        )
+    return max(0.0, (moment - entry.frame.execution.clock.now()).total_seconds())
