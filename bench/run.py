@@ -52,15 +52,24 @@ def rate(workload: Workload, executions: int, elapsed_s: float) -> float:
     return workload.units_per_execution * executions / elapsed_s
 
 
-def compare(
-    workload: Workload, executions: int, repeat: int, stepline: Side, moto: Side
-) -> Comparison:
-    """Alternate the two sides ``repeat`` times; keep each side's median rate."""
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How much to run: rounds, and executions per round on each side."""
+
+    repeat: int
+    stepline_executions: int
+    moto_executions: int
+
+
+def compare(workload: Workload, plan: Plan, stepline: Side, moto: Side) -> Comparison:
+    """Alternate the two sides ``plan.repeat`` times; keep each side's median rate."""
     stepline_rates: list[float] = []
     moto_rates: list[float] = []
+    stepline_n, moto_n = plan.stepline_executions, plan.moto_executions
+    repeat = plan.repeat
     for round_number in range(1, repeat + 1):
-        stepline_rates.append(rate(workload, executions, stepline(workload, executions)))
-        moto_rates.append(rate(workload, executions, moto(workload, executions)))
+        stepline_rates.append(rate(workload, stepline_n, stepline(workload, stepline_n)))
+        moto_rates.append(rate(workload, moto_n, moto(workload, moto_n)))
         print(
             f"{workload.name} round {round_number}/{repeat}: stepline={stepline_rates[-1]:.1f} "
             f"moto={moto_rates[-1]:.1f} {workload.unit}",
@@ -86,6 +95,11 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--executions", type=int, help="executions per round (default: the workload's harness)"
     )
     parser.add_argument(
+        "--moto-executions",
+        type=int,
+        help="executions per round on moto only (default: as --executions)",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="run only the Stepline side, once, under cProfile; print the top 25 functions",
@@ -96,6 +110,12 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         help="memoise moto's JSONPath parsing (a stronger peer; see bench/README.md)",
     )
     return parser.parse_args(argv)
+
+
+def plan_for(workload: Workload, arguments: argparse.Namespace) -> Plan:
+    """The workload's harness count unless the command line overrides it."""
+    executions = arguments.executions or workload.executions
+    return Plan(arguments.repeat, executions, arguments.moto_executions or executions)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -116,13 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return measure_moto(workload, executions, cache_jsonpath=arguments.peer_jsonpath_cache)
 
     comparisons = [
-        compare(
-            workload,
-            arguments.executions or workload.executions,
-            arguments.repeat,
-            measure_stepline,
-            moto,
-        )
+        compare(workload, plan_for(workload, arguments), measure_stepline, moto)
         for workload in workloads
     ]
     for comparison in comparisons:

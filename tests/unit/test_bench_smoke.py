@@ -13,16 +13,10 @@ from typing import Any
 import pytest
 from bench import IN_PROCESS_WORKLOADS, OutputMismatchError, Workload, load_workload
 from bench.peers import cached_jsonpath_parsing, measure_moto
-from bench.run import compare, main
+from bench.run import Plan, compare, main
 from bench.stepline_side import measure_stepline, profile_stepline
 
 pytest.importorskip("moto", reason="moto is a benchmark extra: pip install -e '.[bench]'")
-
-# Until the interpreter's public entry points land, the Stepline side cannot run at all.
-requires_runtime = pytest.mark.skipif(
-    not hasattr(importlib.import_module("stepline.runtime"), "run_execution"),
-    reason="stepline.runtime.run_execution is not written yet",
-)
 
 TINY_DEFINITION: dict[str, Any] = {
     "StartAt": "Add",
@@ -84,28 +78,24 @@ def test_moto_output_is_checked(workload: Workload) -> None:
         measure_moto(workload, 1)
 
 
-@requires_runtime
 def test_stepline_runs_the_tiny_workload() -> None:
     assert measure_stepline(TINY, 2) > 0
 
 
-@requires_runtime
 @pytest.mark.parametrize("workload", [WRONG, FAILING], ids=["wrong-output", "failed"])
 def test_stepline_output_is_checked(workload: Workload) -> None:
     with pytest.raises(OutputMismatchError, match="tiny: execution 0"):
         measure_stepline(workload, 1)
 
 
-@requires_runtime
 def test_profile_lists_functions_by_cumulative_time() -> None:
     report = profile_stepline(TINY, 2)
     assert "cumulative" in report
     assert "run_execution" in report
 
 
-@requires_runtime
 def test_compare_prints_the_summary_line() -> None:
-    comparison = compare(TINY, 1, 1, measure_stepline, measure_moto)
+    comparison = compare(TINY, Plan(1, 2, 1), measure_stepline, measure_moto)
     pattern = r"tiny stepline=\d+\.\d moto=\d+\.\d ratio=\d+\.\d\d"
     assert re.fullmatch(pattern, comparison.line())
 
