@@ -119,7 +119,11 @@ def run_execution(
     frame = Frame(execution)
     frame.add_event(
         "ExecutionStarted",
-        {"input": Json(data), "inputDetails": NOT_TRUNCATED, "roleArn": role_arn},
+        {
+            "input": Json(data, input_text),
+            "inputDetails": NOT_TRUNCATED,
+            "roleArn": role_arn,
+        },
     )
     frame.last_event_id = 0  # AWS starts the first state's chain afresh.
     return _finish(plan, frame, data, execution_arn)

@@ -10,7 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from stepline.asl.errors import QUERY_EVALUATION_ERROR, StatesError, error_matches
+from stepline.asl.errors import (
+    QUERY_EVALUATION_ERROR,
+    StatesDataLimitExceeded,
+    StatesError,
+    error_matches,
+)
 from stepline.asl.jsontext import dumps
 from stepline.asl.model import JSONATA, Catcher, State, StateMachine
 from stepline.asl.scope import JSON
@@ -147,8 +152,9 @@ class MachinePlan:
             )
             entry = Entry(frame, state, data, entered_id)
             step = _execute(state, entry)
+            output_text = _checked_text(state, step.output)
             if state.emits_exit:
-                frame.add_event(state.exited_type, _exited_details(state.name, step))
+                frame.add_event(state.exited_type, _exited_details(state.name, step, output_text))
             if step.assigned:
                 frame.variables.update(step.assigned)
             data = step.output
@@ -170,9 +176,9 @@ def _execute(state: StatePlan, entry: Entry) -> Step:
 
 
 def _record_evaluation_failure(entry: Entry, error: StatesError) -> None:
-    # AWS records these with previousEventId 0, outside the state's chain of events.
+    # AWS links this event to whatever preceded the state's Entered event, not to the latter.
     frame = entry.frame
-    frame.last_event_id = 0
+    frame.last_event_id = frame.execution.log.events[entry.entered_id - 1].previous_event_id
     frame.add_event(
         "EvaluationFailed",
         {
@@ -184,12 +190,32 @@ def _record_evaluation_failure(entry: Entry, error: StatesError) -> None:
     )
 
 
-def _exited_details(name: str, step: Step) -> dict[str, Any]:
-    details: dict[str, Any] = {"name": name, "output": Json(step.output), "outputDetails": NOT_TRUNCATED}
-    if step.assigned is not None:
+def _checked_text(state: StatePlan, output: JSON) -> str:
+    """The output as JSON text, after checking it against AWS's payload quota."""
+    text = dumps(output)
+    if len(text) > PAYLOAD_LIMIT_CHARACTERS and len(text.encode()) > PAYLOAD_LIMIT_BYTES:
+        raise StatesDataLimitExceeded(
+            f"The state/task '{state.name}' returned a result with a size exceeding the "
+            "maximum number of bytes service limit."
+        )
+    return text
+
+
+def _exited_details(name: str, step: Step, output_text: str) -> dict[str, Any]:
+    details: dict[str, Any] = {
+        "name": name,
+        "output": Json(step.output, output_text),
+        "outputDetails": NOT_TRUNCATED,
+    }
+    if step.assigned:
         details["assignedVariables"] = assigned_variables_details(step.assigned)
         details["assignedVariablesDetails"] = NOT_TRUNCATED
     return details
+
+
+PAYLOAD_LIMIT_BYTES = 256 * 1024
+# Characters are never fewer than bytes: a text this short needs no encoding to be measured.
+PAYLOAD_LIMIT_CHARACTERS = PAYLOAD_LIMIT_BYTES // 4
 
 
 def json_size(value: JSON) -> int:

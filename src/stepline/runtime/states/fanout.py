@@ -44,10 +44,8 @@ def number_reader(
         evaluate = jsonata_evaluator(Payload(value), field)
         assert evaluate is not None
         return lambda entry, data: evaluate(entry, {})
-    if value is not None:
-        return lambda entry, data: value
     if path_text is None:
-        return None
+        return None if value is None else (lambda entry, data: value)
     path = compile_path(path_text)
 
     def read(entry: Entry, data: JSON) -> JSON:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import uuid
 from typing import Any
 
 from stepline.asl.errors import (
@@ -72,25 +73,33 @@ class MapPlan(StatePlan):
         data = entry.input
         if not self.is_jsonata and self.select_input is not None:
             data = self.select_input(entry, data)
-        items = self._items(entry, data)
-        tolerance = self._tolerance(entry, data, len(items))
-        if self.max_concurrency is not None:
-            self.max_concurrency(entry, data)
-        inputs = [self._select_item(entry, data, index, item) for index, item in enumerate(items)]
-        if self.batcher is not None:
-            inputs = self._batch(entry, data, inputs)
-        frame = entry.frame
-        frame.add_event("MapStateStarted", {"length": len(inputs)})
-        results = run_with_retries(
-            self.retriers,
-            frame.execution.clock,
-            lambda: self._run_all(entry, inputs, tolerance),
-        )
+        try:
+            inputs = self._inputs(entry, data)
+        except StatesError:
+            entry.frame.add_event("MapStateFailed")
+            raise
+
+        def attempt() -> list[JSON]:
+            entry.frame.add_event("MapStateStarted", {"length": len(inputs)})
+            tolerance = self._tolerance(entry, data, len(inputs))
+            if self.max_concurrency is not None:
+                self.max_concurrency(entry, data)
+            return self._run_all(entry, inputs, tolerance)
+
+        results = run_with_retries(self.retriers, entry.frame.execution.clock, attempt)
         if self.is_jsonata:
             return self.finish_jsonata(entry, results, result=results)
         if self.result_selector is not None:
             results = self.result_selector(entry, results)
         return self.finish_jsonpath(entry, results, self.place)
+
+    def _inputs(self, entry: Entry, data: JSON) -> list[JSON]:
+        """Each iteration's input: the items, selected and batched."""
+        items = self._items(entry, data)
+        inputs = [self._select_item(entry, data, index, item) for index, item in enumerate(items)]
+        if self.batcher is not None:
+            inputs = self._batch(entry, data, inputs)
+        return inputs
 
     # Items ----------------------------------------------------------------------------------
 
@@ -189,8 +198,10 @@ class MapPlan(StatePlan):
     def _run_distributed(self, entry: Entry, inputs: list[JSON], tolerance: int) -> list[JSON]:
         frame = entry.frame
         execution = frame.execution
+        machine_arn = execution.state_machine_object["Id"]
+        label = self.model.label or self.name
         map_run_arn = (
-            execution.execution_arn.replace(":execution:", ":mapRun:", 1) + f"/{self.name}:1"
+            machine_arn.replace(":stateMachine:", ":mapRun:", 1) + f"/{label}:{uuid.uuid4()}"
         )
         frame.add_event("MapRunStarted", {"mapRunArn": map_run_arn})
         tip = frame.last_event_id
