@@ -218,7 +218,8 @@ def check_payload(report: Report, location: str, name: str, value: object, langu
                 child(location, name), name, "an object or a JSONata expression", value
             )
         check_jsonata_template(report, child(location, name), value)
-    elif not isinstance(value, dict):
+    elif not isinstance(value, dict | list):
+        # A published AWS sample deploys an array here, so arrays pass as templates too.
         report.wrong_type(child(location, name), name, "an object", value)
     else:
         check_path_template(report, child(location, name), value)

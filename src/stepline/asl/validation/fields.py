@@ -157,8 +157,6 @@ def check_credentials(report: Report, location: str, value: object, language: st
     if not isinstance(value, dict):
         report.wrong_type(location, "Credentials", "an object", value)
         return
+    # AWS reports only the missing role: other keys are not named (recorded behaviour).
     if "RoleArn" not in value and "RoleArn.$" not in value:
         report.add(location, "The field 'RoleArn' is required but was missing")
-    for key in value:
-        if key not in ("RoleArn", "RoleArn.$"):
-            report.unsupported(location, key)
