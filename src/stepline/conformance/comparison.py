@@ -19,6 +19,7 @@ SECTION_ENDS = frozenset(
     for kind in ("MapState", "ParallelState", "MapRun")
     for outcome in ("Succeeded", "Failed", "Aborted")
 )
+SECTION_EXITS = frozenset({"MapStateExited", "ParallelStateExited"})
 PARALLEL_SORT_ENDS = frozenset(
     {"ParallelStateSucceeded", "ParallelStateAborted", "ParallelStateExited", "ParallelStateFailed"}
 )
@@ -86,19 +87,32 @@ def sort_parallel_sections(events: list[dict[str, Any]]) -> None:
 
 
 def section_mask(events: Sequence[dict[str, Any]]) -> list[bool]:
-    """For each event, whether it lies inside a Map or Parallel section (end event included)."""
-    depth = 0
+    """For each event, whether it lies inside a Map or Parallel section (end event included).
+
+    A section ends with its ``...Succeeded/Failed/Aborted`` event or, where the Parallel sort
+    dropped that event, with the state's ``...Exited`` event.
+    """
+    open_sections: list[str] = []
     mask: list[bool] = []
     for event in events:
-        event_type = event.get("type")
-        if event_type in SECTION_ENDS and depth > 0:
+        event_type = str(event.get("type"))
+        kind = _section_kind(event_type)
+        closes = event_type in SECTION_ENDS or event_type in SECTION_EXITS
+        if closes and open_sections and open_sections[-1] == kind:
             mask.append(True)
-            depth -= 1
+            open_sections.pop()
             continue
-        mask.append(depth > 0)
+        mask.append(bool(open_sections))
         if event_type in SECTION_STARTS:
-            depth += 1
+            open_sections.append(kind)
     return mask
+
+
+def _section_kind(event_type: str) -> str:
+    for kind in ("MapState", "ParallelState", "MapRun"):
+        if event_type.startswith(kind):
+            return kind
+    return ""
 
 
 def _comparable(event: dict[str, Any], keep_id: bool, keep_previous: bool) -> dict[str, Any]:
@@ -121,7 +135,11 @@ def _projections(
 ) -> Iterator[tuple[bool, dict[str, Any], dict[str, Any]]]:
     """(in section, expected, actual) per position, ids masked as the expected events dictate."""
     mask = section_mask(expected)
-    position_of = {event.get("id"): index for index, event in enumerate(expected)}
+    position_of = {
+        event["id"]: index
+        for index, event in enumerate(expected)
+        if isinstance(event.get("id"), int)
+    }
     for index, (left, right) in enumerate(zip(expected, actual, strict=False)):
         previous = position_of.get(left.get("previousEventId"))
         keep_previous = not mask[index] and (previous is None or not mask[previous])

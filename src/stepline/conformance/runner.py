@@ -113,6 +113,7 @@ def run_execution_case(case: Case) -> str | None:
         state_machine_name=names.state_machine_name,
         region=names.region,
         account=names.account,
+        role_arn=names.role_arn,
     )
     output = _parse(result.output)
     events = normalise_history(case, names, list(result.history()), output)

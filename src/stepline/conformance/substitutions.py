@@ -136,22 +136,25 @@ class Substitutions:
                 self._overwrite_path(document, str(entry["jsonpath"]), entry["placeholder"])
             elif entry.get("type") == "KeyValue":
                 self._replace_key(document, str(entry["key"]), str(entry["placeholder"]))
+        self._mark_timestamps(document)
         self._number_uuids(document)
 
+    def _mark_timestamps(self, document: dict[str, Any]) -> None:
+        """Keys naming a timestamp get ``timestamp``, except date-times (those become ``date``).
+
+        The recorded ``TimestampValue`` inputs show the split: valid date-times read ``date``,
+        anything else ``timestamp``.
+        """
+        for owner, name in _walk(document):
+            value = owner[name]
+            is_date_time = isinstance(value, str) and DATE_TIME.fullmatch(value) is not None
+            if "timestamp" in name.lower() and not isinstance(value, dict | list):
+                owner[name] = value if is_date_time else "timestamp"
+
     def _overwrite_path(self, document: dict[str, Any], path: str, placeholder: Any) -> None:
-        """``$..Key`` anywhere, or ``$.a.b`` from the root: the value becomes the placeholder."""
-        if path.startswith("$.."):
-            key = path[3:]
-            for owner, name in _walk(document):
-                if name == key:
-                    owner[name] = placeholder
-            return
-        *parents, last = path.removeprefix("$.").split(".")
-        target: Any = document
-        for name in parents:
-            target = target.get(name) if isinstance(target, dict) else None
-        if isinstance(target, dict) and last in target:
-            target[last] = placeholder
+        """Every value ``path`` (``.key`` children, ``..key`` descendants) reaches is replaced."""
+        for owner, key in _select(document, path):
+            owner[key] = placeholder
 
     def _replace_key(self, document: dict[str, Any], key: str, placeholder: str) -> None:
         for owner, name in _walk(document):
@@ -216,6 +219,24 @@ class Substitutions:
         if "<MapRunArnPart0_0idx>" in (self.case.record.get("placeholders_in_expected") or []):
             rewrites.insert(0, _number_map_runs)
         return rewrites
+
+
+_SEGMENT = re.compile(r"(\.\.?)([^.]+)")
+
+
+def _select(document: dict[str, Any], path: str) -> list[tuple[dict[str, Any], str]]:
+    """The (object, key) pairs a JSONPath of ``.key`` and ``..key`` steps reaches."""
+    owners: list[Any] = [document]
+    found: list[tuple[dict[str, Any], str]] = []
+    for step, key in _SEGMENT.findall(path.removeprefix("$")):
+        found = []
+        for owner in owners:
+            if step == "..":
+                found.extend((parent, name) for parent, name in _walk(owner) if name == key)
+            elif isinstance(owner, dict) and key in owner:
+                found.append((owner, key))
+        owners = [parent[name] for parent, name in found]
+    return found
 
 
 def _number_map_runs(text: str) -> str:
