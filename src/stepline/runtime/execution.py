@@ -126,13 +126,15 @@ def run_execution(
         },
     )
     frame.last_event_id = 0  # AWS starts the first state's chain afresh.
-    return _finish(plan, frame, data, execution_arn)
+    return _finish(plan, frame, data, input_text, execution_arn)
 
 
-def _finish(plan: Plan, frame: Frame, data: JSON, execution_arn: str) -> ExecutionResult:
+def _finish(
+    plan: Plan, frame: Frame, data: JSON, text: str | None, execution_arn: str
+) -> ExecutionResult:
     log = frame.execution.log
     try:
-        output = plan.machine.run(frame, data)
+        output = plan.machine.run(frame, data, text)
     except StatesError as error:
         details = {}
         if error.cause:

@@ -142,14 +142,19 @@ class MachinePlan:
             plan.link(self.states)
         self.start = self.states[machine.start_at]
 
-    def run(self, frame: Frame, data: JSON) -> JSON:
-        """Run from StartAt to an end; returns the output or raises the uncaught StatesError."""
+    def run(self, frame: Frame, data: JSON, text: str | None = None) -> JSON:
+        """Run from StartAt to an end; returns the output or raises the uncaught StatesError.
+
+        ``text`` is ``data`` as the caller wrote it: AWS shows the first state the execution
+        input exactly as given, spacing included.
+        """
         state: StatePlan | None = self.start
         while state is not None:
             entered_id = frame.add_event(
                 state.entered_type,
-                {"input": Json(data), "inputDetails": NOT_TRUNCATED, "name": state.name},
+                {"input": Json(data, text), "inputDetails": NOT_TRUNCATED, "name": state.name},
             )
+            text = None
             entry = Entry(frame, state, data, entered_id)
             step = _execute(state, entry)
             output_text = _checked_text(state, step.output)
@@ -167,27 +172,26 @@ def _execute(state: StatePlan, entry: Entry) -> Step:
         return state.execute(entry)
     except StatesError as error:
         entry.qualify(error)
-        if error.error == QUERY_EVALUATION_ERROR and hasattr(error, "location"):
-            _record_evaluation_failure(entry, error)
+        record_evaluation_failure(entry, error)
         for catcher in state.catchers:
             if error_matches(catcher.error_equals, error.error):
                 return catcher.handle(entry, {"Error": error.error, "Cause": error.cause})
         raise
 
 
-def _record_evaluation_failure(entry: Entry, error: StatesError) -> None:
+def record_evaluation_failure(entry: Entry, error: StatesError) -> None:
+    """Record AWS's EvaluationFailed event for a query evaluation error, once."""
+    if error.error != QUERY_EVALUATION_ERROR or getattr(error, "recorded", False):
+        return
+    error.recorded = True  # type: ignore[attr-defined]
     # AWS links this event to whatever preceded the state's Entered event, not to the latter.
     frame = entry.frame
     frame.last_event_id = frame.execution.log.events[entry.entered_id - 1].previous_event_id
-    frame.add_event(
-        "EvaluationFailed",
-        {
-            "cause": error.cause,
-            "error": error.error,
-            "location": error.location,  # type: ignore[attr-defined]
-            "state": entry.state.name,
-        },
-    )
+    details = {"cause": error.cause, "error": error.error, "state": entry.state.name}
+    location = getattr(error, "location", None)
+    if location is not None:
+        details["location"] = location
+    frame.add_event("EvaluationFailed", details)
 
 
 def _checked_text(state: StatePlan, output: JSON) -> str:

@@ -55,23 +55,26 @@ def number_reader(
             raise entry.runtime_error(
                 f"Invalid path '{path_text}' : No results for path: {path_text}"
             ) from None
-        if not _is_kind(found, kind):
+        number = _as_number(found, kind)
+        if number is None:
             shown = found if isinstance(found, str) else _text(found)
             raise entry.runtime_error(
                 f'The {field}Path field refers to value "{shown}" which is not a valid '
                 f"{kind}: {path_text}"
             )
-        return found
+        return number
 
     return read
 
 
-def _is_kind(value: Any, kind: str) -> bool:
-    if isinstance(value, bool):
-        return False
-    if kind == "integer":
-        return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
-    return isinstance(value, int | float)
+def _as_number(value: Any, kind: str) -> int | float | None:
+    """The number a path's value stands for (AWS also parses numeric strings), or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        return int(value) if kind == "integer" else float(value)
+    except ValueError:
+        return None
 
 
 def _text(value: JSON) -> str:

@@ -25,7 +25,13 @@ from stepline.runtime.dataflow import (
 from stepline.runtime.entry import Entry
 from stepline.runtime.events import EventLog
 from stepline.runtime.frame import Frame
-from stepline.runtime.plan import MachinePlan, StatePlan, Step, compile_catchers
+from stepline.runtime.plan import (
+    MachinePlan,
+    StatePlan,
+    Step,
+    compile_catchers,
+    record_evaluation_failure,
+)
 from stepline.runtime.retry import run_with_retries
 from stepline.runtime.states.fanout import number_reader, succeed_fanout
 
@@ -74,24 +80,31 @@ class MapPlan(StatePlan):
         if not self.is_jsonata and self.select_input is not None:
             data = self.select_input(entry, data)
         try:
-            inputs = self._inputs(entry, data)
-        except StatesError:
-            entry.frame.add_event("MapStateFailed")
+            results = self._map(entry, data)
+        except StatesError as error:
+            # Failures of the Map's own configuration end it at once; everything else (items
+            # that are not an array, failed iterations) is recorded as MapStateFailed first.
+            if error.error != RUNTIME:
+                record_evaluation_failure(entry, error)
+                entry.frame.add_event("MapStateFailed")
             raise
-
-        def attempt() -> list[JSON]:
-            entry.frame.add_event("MapStateStarted", {"length": len(inputs)})
-            tolerance = self._tolerance(entry, data, len(inputs))
-            if self.max_concurrency is not None:
-                self.max_concurrency(entry, data)
-            return self._run_all(entry, inputs, tolerance)
-
-        results = run_with_retries(self.retriers, entry.frame.execution.clock, attempt)
         if self.is_jsonata:
             return self.finish_jsonata(entry, results, result=results)
         if self.result_selector is not None:
             results = self.result_selector(entry, results)
         return self.finish_jsonpath(entry, results, self.place)
+
+    def _map(self, entry: Entry, data: JSON) -> list[JSON]:
+        if self.max_concurrency is not None:
+            self.max_concurrency(entry, data)
+        inputs = self._inputs(entry, data)
+
+        def attempt() -> list[JSON]:
+            entry.frame.add_event("MapStateStarted", {"length": len(inputs)})
+            tolerance = self._tolerance(entry, data, len(inputs))
+            return self._run_all(entry, inputs, tolerance)
+
+        return run_with_retries(self.retriers, entry.frame.execution.clock, attempt)
 
     def _inputs(self, entry: Entry, data: JSON) -> list[JSON]:
         """Each iteration's input: the items, selected and batched."""
@@ -185,7 +198,6 @@ class MapPlan(StatePlan):
                 frame.last_event_id = child.last_event_id
                 frame.add_event("MapIterationFailed", details)
                 frame.last_event_id = child.last_event_id
-                frame.add_event("MapStateFailed")
                 raise
             frame.last_event_id = child.last_event_id
             tip = frame.add_event("MapIterationSucceeded", details)
@@ -207,7 +219,6 @@ class MapPlan(StatePlan):
         tip = frame.last_event_id
         results: list[JSON] = []
         failures = 0
-        last_error: StatesError | None = None
         for item in inputs:
             child = Frame(
                 _detached(execution), dict(frame.variables)
@@ -216,15 +227,12 @@ class MapPlan(StatePlan):
                 results.append(self.processor.run(child, item))
             except StatesError as error:
                 failures += 1
-                last_error = error
                 results.append({"Error": error.error, "Cause": error.cause})
         if failures > tolerance or (failures and failures == len(inputs) and tolerance == 0):
             error = StatesExceedToleratedFailureThreshold(
                 "The specified tolerated failure threshold was exceeded"
             )
             frame.add_event("MapRunFailed", {"cause": error.cause, "error": error.error})
-            frame.add_event("MapStateFailed")
-            del last_error
             raise error
         frame.add_event("MapRunSucceeded")
         frame.add_event("MapStateSucceeded")

@@ -32,10 +32,15 @@ class ParallelPlan(StatePlan):
                 data = self.select_input(entry, data)
             if self.parameters is not None:
                 data = self.parameters(entry, data)
-        entry.frame.add_event("ParallelStateStarted")
-        results = run_with_retries(
-            self.retriers, entry.frame.execution.clock, lambda: self._run_branches(entry, data)
-        )
+        def attempt() -> list[JSON]:
+            entry.frame.add_event("ParallelStateStarted")
+            return self._run_branches(entry, data)
+
+        try:
+            results = run_with_retries(self.retriers, entry.frame.execution.clock, attempt)
+        except StatesError:
+            entry.frame.add_event("ParallelStateFailed")
+            raise
         if self.is_jsonata:
             return self.finish_jsonata(entry, results, result=results)
         if self.result_selector is not None:
@@ -54,7 +59,6 @@ class ParallelPlan(StatePlan):
                 results.append(branch.run(child, data))
             except StatesError:
                 frame.last_event_id = child.last_event_id
-                frame.add_event("ParallelStateFailed")
                 raise
             tip = max(tip, child.last_event_id)
         frame.last_event_id = tip
