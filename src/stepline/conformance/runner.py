@@ -24,7 +24,7 @@ from stepline.conformance.functions import handler_for, unsupported_handlers
 from stepline.conformance.substitutions import Names, Substitutions
 
 FROZEN_NOW = datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
-STATE_MACHINE_NAME = "stepline-state-machine"
+STATE_MACHINE_NAME = "statemachine_stepline"
 DEFAULT_EXECUTION_NAME = "stepline-execution"
 PARALLEL_TRANSFORMER = "SfnNoneRecursiveParallelTransformer"
 TERMINAL_DETAILS = {
