@@ -119,7 +119,6 @@ def query_error(entry: Entry, error: Any, field: str) -> StatesError:
     states_error = jsonata.to_states_error(
         error, state_name=entry.state.name, entered_event_id=entry.entered_id, field=field
     )
-    states_error.location = field  # type: ignore[attr-defined]
     return states_error
 
 

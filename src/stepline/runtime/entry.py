@@ -29,12 +29,18 @@ class Entry:
         self.retry_count = 0
         self._context: JSON = None
 
+    def note_retry(self, count: int) -> None:
+        """A retry starts: the context object must show the new RetryCount."""
+        self.retry_count = count
+        self._context = None
+
     def context(self) -> JSON:
         """The context object (``$$``) as this state sees it."""
         if self._context is None:
             entered = self.frame.execution.log.events[self.entered_id - 1].timestamp
+            retry_count = self.retry_count if self.state.can_retry else None
             self._context = self.frame.context_object(
-                self.state.name, format_timestamp(entered), self.retry_count
+                self.state.name, format_timestamp(entered), retry_count
             )
         return self._context
 

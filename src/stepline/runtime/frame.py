@@ -53,10 +53,16 @@ class Frame:
         """A frame for a branch or iteration: reads our variables, keeps its own writes."""
         return Frame(self.execution, ChainMap({}, self.variables), self.last_event_id)
 
-    def context_object(self, state_name: str, entered_time: str, retry_count: int = 0) -> JSON:
+    def context_object(
+        self, state_name: str, entered_time: str, retry_count: int | None = None
+    ) -> JSON:
+        """``$$``; ``retry_count`` is given only for states that can retry (AWS omits it else)."""
+        state: dict[str, Any] = {"EnteredTime": entered_time, "Name": state_name}
+        if retry_count is not None:
+            state["RetryCount"] = retry_count
         context: dict[str, Any] = {
             "Execution": self.execution.execution_object,
-            "State": {"EnteredTime": entered_time, "Name": state_name, "RetryCount": retry_count},
+            "State": state,
             "StateMachine": self.execution.state_machine_object,
         }
         if self.map_item is not None:

@@ -47,6 +47,8 @@ class StatePlan:
     """What every compiled state has. Subclasses implement ``execute``."""
 
     emits_exit = True
+    can_retry = False
+    """Task, Map and Parallel: their context object carries ``State.RetryCount``."""
 
     def __init__(self, state: State) -> None:
         self.name = state.name

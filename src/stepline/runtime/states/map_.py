@@ -37,6 +37,8 @@ from stepline.runtime.states.fanout import number_reader, succeed_fanout
 
 
 class MapPlan(StatePlan):
+    can_retry = True
+
     def __init__(self, state: MapState) -> None:
         super().__init__(state)
         self.processor = MachinePlan(state.item_processor)

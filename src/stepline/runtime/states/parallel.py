@@ -13,6 +13,8 @@ from stepline.runtime.states.fanout import succeed_fanout
 
 
 class ParallelPlan(StatePlan):
+    can_retry = True
+
     def __init__(self, state: ParallelState) -> None:
         super().__init__(state)
         self.branches = tuple(MachinePlan(branch) for branch in state.branches)

@@ -23,6 +23,8 @@ SecondsReader = Callable[[Entry, JSON], int | None]
 
 
 class TaskPlan(StatePlan):
+    can_retry = True
+
     def __init__(self, state: TaskState) -> None:
         super().__init__(state)
         self.resource = resolve_resource(state.resource)
@@ -62,14 +64,11 @@ class TaskPlan(StatePlan):
             parameters = self.parameters(entry, data) if self.parameters is not None else data
         invocation = Invocation(entry, parameters, self.timeout(entry, data), self.heartbeat(entry, data))
 
-        def on_retry(count: int) -> None:
-            entry.retry_count = count
-
         result = run_with_retries(
             self.retriers,
             entry.frame.execution.clock,
             lambda: self.resource.invoke(invocation),
-            on_retry,
+            entry.note_retry,
         )
         if self.is_jsonata:
             return self.finish_jsonata(entry, result, result=result)
