@@ -48,9 +48,24 @@ def first_difference(expected: Any, actual: Any, path: str = "") -> str | None:
             if found:
                 return found
         return None
-    if canonical(expected) != canonical(actual):
-        return f"{path or '.'}: expected {_short(expected)}, got {_short(actual)}"
-    return None
+    if canonical(expected) == canonical(actual):
+        return None
+    if isinstance(expected, str) and isinstance(actual, str) and len(expected) > 80:
+        return f"{path or '.'}: {_string_difference(expected, actual)}"
+    return f"{path or '.'}: expected {_short(expected)}, got {_short(actual)}"
+
+
+def _string_difference(expected: str, actual: str) -> str:
+    """Long strings: where they part, with a little context either side."""
+    at = next(
+        (i for i, (a, b) in enumerate(zip(expected, actual, strict=False)) if a != b),
+        min(len(expected), len(actual)),
+    )
+    start = max(0, at - 30)
+    return (
+        f"strings differ at character {at}: expected ...{_short(expected[start : at + 50])}, "
+        f"got ...{_short(actual[start : at + 50])}"
+    )
 
 
 def _short(value: Any, limit: int = 160) -> str:
