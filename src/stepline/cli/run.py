@@ -60,9 +60,9 @@ def load_functions(references: list[str]) -> FunctionRegistry:
                 registry.register(name, handler)
             continue
         for name, value in vars(module).items():
-            if inspect.isfunction(value) and value.__module__ == module.__name__:
-                if not name.startswith("_"):
-                    registry.register(name, value)
+            defined_here = inspect.isfunction(value) and value.__module__ == module.__name__
+            if defined_here and not name.startswith("_"):
+                registry.register(name, value)
     return registry
 
 

@@ -56,4 +56,6 @@ class FakeClock:
 
 def format_timestamp(moment: datetime) -> str:
     """ISO 8601 with milliseconds and ``Z``, as AWS writes times in the context object."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )

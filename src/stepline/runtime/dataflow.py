@@ -81,7 +81,9 @@ def jsonpath_assigner(payload: Payload | None) -> Assigner | None:
     return assign
 
 
-def jsonata_evaluator(payload: Payload | None, field: str) -> Callable[[Entry, dict[str, Any]], JSON] | None:
+def jsonata_evaluator(
+    payload: Payload | None, field: str
+) -> Callable[[Entry, dict[str, Any]], JSON] | None:
     """A JSONata-mode field (Arguments, Output, Items...) evaluated against ``$states``."""
     if payload is None:
         return None
@@ -116,10 +118,10 @@ def jsonata_assigner(payload: Payload | None) -> Assigner | None:
 
 
 def query_error(entry: Entry, error: Any, field: str) -> StatesError:
-    states_error = jsonata.to_states_error(
+    """AWS's States.QueryEvaluationError for a failed JSONata expression in ``field``."""
+    return jsonata.to_states_error(
         error, state_name=entry.state.name, entered_event_id=entry.entered_id, field=field
     )
-    return states_error
 
 
 def assigned_variables_details(values: dict[str, JSON]) -> dict[str, str]:

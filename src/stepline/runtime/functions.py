@@ -39,7 +39,7 @@ def function_name_of(reference: str) -> str:
     if reference.startswith("arn:"):
         parts = reference.split(":")
         return parts[6] if len(parts) > 6 else reference
-    return reference.split(":")[0]
+    return reference.split(":", maxsplit=1)[0]
 
 
 class FunctionRegistry:
@@ -72,7 +72,7 @@ class FunctionRegistry:
         event = loads(dumps(payload))
         try:
             result = handler(event, context)
-        except Exception as error:  # noqa: BLE001 - any handler exception is the function's error
+        except Exception as error:
             raise TaskError(type(error).__name__, _error_cause(error, request_id)) from error
         return loads(dumps(result))
 

@@ -134,7 +134,7 @@ class MachinePlan:
 
     def __init__(self, machine: StateMachine) -> None:
         # Imported here: the state modules import this one for StatePlan.
-        from stepline.runtime.states import compile_state
+        from stepline.runtime.states import compile_state  # noqa: PLC0415
 
         self.model = machine
         self.states: dict[str, StatePlan] = {

@@ -98,7 +98,9 @@ class LambdaFunction:
             if error.error == TIMEOUT:
                 frame.add_event("LambdaFunctionTimedOut", {"error": error.error})
             else:
-                frame.add_event("LambdaFunctionFailed", {"cause": error.cause, "error": error.error})
+                frame.add_event(
+                    "LambdaFunctionFailed", {"cause": error.cause, "error": error.error}
+                )
             raise
         frame.add_event(
             "LambdaFunctionSucceeded", {"output": Json(result), "outputDetails": NOT_TRUNCATED}

@@ -14,18 +14,17 @@ from stepline.asl.model import (
     WaitState,
 )
 from stepline.runtime.plan import StatePlan
+from stepline.runtime.states.choice import ChoicePlan
+from stepline.runtime.states.fail import FailPlan
+from stepline.runtime.states.map_ import MapPlan
+from stepline.runtime.states.parallel import ParallelPlan
+from stepline.runtime.states.pass_ import PassPlan
+from stepline.runtime.states.succeed import SucceedPlan
+from stepline.runtime.states.task import TaskPlan
+from stepline.runtime.states.wait import WaitPlan
 
 
 def compile_state(state: State) -> StatePlan:
-    from stepline.runtime.states.choice import ChoicePlan
-    from stepline.runtime.states.fail import FailPlan
-    from stepline.runtime.states.map_ import MapPlan
-    from stepline.runtime.states.parallel import ParallelPlan
-    from stepline.runtime.states.pass_ import PassPlan
-    from stepline.runtime.states.succeed import SucceedPlan
-    from stepline.runtime.states.task import TaskPlan
-    from stepline.runtime.states.wait import WaitPlan
-
     if isinstance(state, PassState):
         return PassPlan(state)
     if isinstance(state, ChoiceState):

@@ -8,6 +8,7 @@ from stepline.asl import jsonata
 from stepline.asl.errors import StatesError
 from stepline.asl.intrinsics import compile_intrinsic
 from stepline.asl.jsonpath import compile_path
+from stepline.asl.jsontext import dumps
 from stepline.asl.model import FailState, Payload
 from stepline.asl.scope import JSON
 from stepline.asl.templates import read_field
@@ -50,8 +51,4 @@ class FailPlan(StatePlan):
 
 
 def _as_text(value: JSON) -> str:
-    if isinstance(value, str):
-        return value
-    from stepline.asl.jsontext import dumps
-
-    return dumps(value)
+    return value if isinstance(value, str) else dumps(value)

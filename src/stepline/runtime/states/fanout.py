@@ -14,6 +14,7 @@ from typing import Any
 
 from stepline.asl.errors import StatesError
 from stepline.asl.jsonpath import PathNotFound, compile_path
+from stepline.asl.jsontext import dumps
 from stepline.asl.model import Payload
 from stepline.asl.scope import JSON
 from stepline.runtime.dataflow import jsonata_evaluator
@@ -78,8 +79,6 @@ def _as_number(value: Any, kind: str) -> int | float | None:
 
 
 def _text(value: JSON) -> str:
-    from stepline.asl.jsontext import dumps
-
     return dumps(value)
 
 

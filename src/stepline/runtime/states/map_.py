@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from stepline.asl.errors import (
@@ -24,7 +25,7 @@ from stepline.runtime.dataflow import (
 )
 from stepline.runtime.entry import Entry
 from stepline.runtime.events import EventLog
-from stepline.runtime.frame import Frame
+from stepline.runtime.frame import Execution, Frame
 from stepline.runtime.plan import (
     MachinePlan,
     StatePlan,
@@ -41,6 +42,7 @@ class MapPlan(StatePlan):
 
     def __init__(self, state: MapState) -> None:
         super().__init__(state)
+        self.map_model = state
         self.processor = MachinePlan(state.item_processor)
         self.is_distributed = state.item_processor.processor_mode == "DISTRIBUTED"
         self.retriers = state.retry
@@ -123,7 +125,7 @@ class MapPlan(StatePlan):
             if self.items is not None:
                 items = self.items(entry, {})
                 if not isinstance(items, list):
-                    raise _items_type_error(entry, self.model, items)
+                    raise _items_type_error(entry, self.map_model, items)
                 return items
             items = entry.input
         else:
@@ -150,7 +152,9 @@ class MapPlan(StatePlan):
         batcher: dict[str, Any] = self.batcher or {}
         size = batcher.get("MaxItemsPerBatch")
         if size is None and "MaxItemsPerBatchPath" in batcher:
-            size = path_selector(batcher["MaxItemsPerBatchPath"], "MaxItemsPerBatchPath")(entry, data)  # type: ignore[misc]
+            size = path_selector(batcher["MaxItemsPerBatchPath"], "MaxItemsPerBatchPath")(
+                entry, data
+            )  # type: ignore[misc]
         size = int(size) if size else len(inputs) or 1
         batch_input = batcher.get("BatchInput")
         if batch_input is not None and not self.is_jsonata:
@@ -213,7 +217,7 @@ class MapPlan(StatePlan):
         frame = entry.frame
         execution = frame.execution
         machine_arn = execution.state_machine_object["Id"]
-        label = self.model.label or self.name
+        label = self.map_model.label or self.name
         map_run_arn = (
             machine_arn.replace(":stateMachine:", ":mapRun:", 1) + f"/{label}:{uuid.uuid4()}"
         )
@@ -222,30 +226,26 @@ class MapPlan(StatePlan):
         results: list[JSON] = []
         failures = 0
         for item in inputs:
-            child = Frame(
-                _detached(execution), dict(frame.variables)
-            )
+            child = Frame(_detached(execution), dict(frame.variables))
             try:
                 results.append(self.processor.run(child, item))
             except StatesError as error:
                 failures += 1
                 results.append({"Error": error.error, "Cause": error.cause})
         if failures > tolerance or (failures and failures == len(inputs) and tolerance == 0):
-            error = StatesExceedToleratedFailureThreshold(
+            exceeded = StatesExceedToleratedFailureThreshold(
                 "The specified tolerated failure threshold was exceeded"
             )
-            frame.add_event("MapRunFailed", {"cause": error.cause, "error": error.error})
-            raise error
+            frame.add_event("MapRunFailed", {"cause": exceeded.cause, "error": exceeded.error})
+            raise exceeded
         frame.add_event("MapRunSucceeded")
         frame.add_event("MapStateSucceeded")
         frame.last_event_id = tip
         return results
 
 
-def _detached(execution: Any) -> Any:
+def _detached(execution: Execution) -> Execution:
     """The same execution, recording into a history of its own (a child run's)."""
-    from dataclasses import replace
-
     return replace(execution, log=EventLog(execution.log.clock_now))
 
 

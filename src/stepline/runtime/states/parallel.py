@@ -34,6 +34,7 @@ class ParallelPlan(StatePlan):
                 data = self.select_input(entry, data)
             if self.parameters is not None:
                 data = self.parameters(entry, data)
+
         def attempt() -> list[JSON]:
             entry.frame.add_event("ParallelStateStarted")
             return self._run_branches(entry, data)

@@ -34,7 +34,9 @@ class TaskPlan(StatePlan):
         self.result_selector = template_transform(state.result_selector, "ResultSelector")
         self.place = result_placer(state.result_path)
         self.arguments = jsonata_evaluator(state.arguments, "Arguments")
-        self.timeout = self._seconds(state.timeout_seconds, state.timeout_seconds_path, "TimeoutSeconds")
+        self.timeout = self._seconds(
+            state.timeout_seconds, state.timeout_seconds_path, "TimeoutSeconds"
+        )
         self.heartbeat = self._seconds(
             state.heartbeat_seconds, state.heartbeat_seconds_path, "HeartbeatSeconds"
         )
@@ -53,16 +55,16 @@ class TaskPlan(StatePlan):
 
     def execute(self, entry: Entry) -> Step:
         if self.is_jsonata:
-            parameters = (
-                self.arguments(entry, {}) if self.arguments is not None else entry.input
-            )
+            parameters = self.arguments(entry, {}) if self.arguments is not None else entry.input
             data = entry.input
         else:
             data = entry.input
             if self.select_input is not None:
                 data = self.select_input(entry, data)
             parameters = self.parameters(entry, data) if self.parameters is not None else data
-        invocation = Invocation(entry, parameters, self.timeout(entry, data), self.heartbeat(entry, data))
+        invocation = Invocation(
+            entry, parameters, self.timeout(entry, data), self.heartbeat(entry, data)
+        )
 
         result = run_with_retries(
             self.retriers,

@@ -32,7 +32,9 @@ def parse_timestamp(text: str) -> datetime | None:
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     try:
         tz = UTC if zone == "Z" else _offset(zone)
-        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=tz)
+        moment = datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=tz
+        )
     except ValueError:
         return None
     if fraction:
@@ -52,13 +54,13 @@ class WaitPlan(StatePlan):
 
     def _compile_delay(self, state: WaitState) -> Delay:
         if self.is_jsonata and jsonata.is_expression(state.seconds):
-            evaluate = jsonata_evaluator(Payload(state.seconds), "Seconds")
-            assert evaluate is not None
-            return lambda entry, data: _seconds(entry, evaluate(entry, {}), "Seconds", "")
+            seconds_of = jsonata_evaluator(Payload(state.seconds), "Seconds")
+            assert seconds_of is not None
+            return lambda entry, data: _seconds(entry, seconds_of(entry, {}), "Seconds", "")
         if self.is_jsonata and jsonata.is_expression(state.timestamp):
-            evaluate = jsonata_evaluator(Payload(state.timestamp), "Timestamp")
-            assert evaluate is not None
-            return lambda entry, data: _until(entry, evaluate(entry, {}), "Timestamp", "")
+            moment_of = jsonata_evaluator(Payload(state.timestamp), "Timestamp")
+            assert moment_of is not None
+            return lambda entry, data: _until(entry, moment_of(entry, {}), "Timestamp", "")
         if state.seconds is not None:
             seconds = state.seconds
             return lambda entry, data: float(seconds)
@@ -97,9 +99,13 @@ class WaitPlan(StatePlan):
 def _seconds(entry: Entry, value: JSON, field: str, path_text: str) -> float:
     described = f"{path_text} == {value}"
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise entry.runtime_error(f"The {field} parameter cannot be parsed as a long value: {described}")
+        raise entry.runtime_error(
+            f"The {field} parameter cannot be parsed as a long value: {described}"
+        )
     if isinstance(value, float) and not value.is_integer():
-        raise entry.runtime_error(f"The {field} parameter cannot be parsed as a long value: {described}")
+        raise entry.runtime_error(
+            f"The {field} parameter cannot be parsed as a long value: {described}"
+        )
     if value < 0:
         raise entry.runtime_error(f"The {field} parameter references a negative value: {described}")
     return float(value)
