@@ -47,11 +47,12 @@ def test_valid_retriers_and_catchers_are_accepted() -> None:
 @pytest.mark.parametrize("state_type", ["Task", "Parallel", "Map"])
 def test_retry_and_catch_are_checked_on_every_state_type_that_takes_them(state_type: str) -> None:
     nested = {"StartAt": "X", "States": {"X": {"Type": "Succeed"}}}
-    state: dict[str, Any] = {
+    fields: dict[str, dict[str, Any]] = {
         "Task": {"Resource": LAMBDA},
         "Parallel": {"Branches": [nested]},
         "Map": {"ItemProcessor": nested},
-    }[state_type]
+    }
+    state = fields[state_type]
     document = {
         "StartAt": "S",
         "States": {"S": {"Type": state_type, "End": True, "Retry": [{}], **state}},
