@@ -15,6 +15,7 @@ class Diagnostic:
     """One problem in a definition: ``code at location: message`` in AWS's vocabulary.
 
     ``location`` is a JSON pointer into the definition (``/States/Pay/Next``); ``/`` is the root.
+    An empty location (a problem with the document as a whole) reads ``at null``, as AWS writes it.
     """
 
     code: str
@@ -23,4 +24,4 @@ class Diagnostic:
     severity: Literal["ERROR", "WARNING"] = "ERROR"
 
     def __str__(self) -> str:
-        return f"{self.code}: {self.message} at {self.location}"
+        return f"{self.code}: {self.message} at {self.location or 'null'}"
