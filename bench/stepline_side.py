@@ -11,33 +11,50 @@ import gc
 import io
 import pstats
 import time
+from collections.abc import Callable
 
 from bench import Workload, check_outputs
 
 PROFILE_TOP = 25
 
+# An execution's status and output text, as the checks take them.
+Outcome = tuple[str, str | None]
 
-def measure_stepline(workload: Workload, executions: int) -> float:
-    """Run ``executions`` executions on Stepline; check every output; return the timed seconds."""
+
+def _execute(workload: Workload, executions: int) -> Callable[[], list[Outcome]]:
+    """Compile the definition now; return the loop that runs ``executions`` executions."""
     from stepline.runtime import compile_definition, run_execution  # noqa: PLC0415
 
     plan = compile_definition(workload.definition)
     input_text = workload.input_text
+
+    def run_all() -> list[Outcome]:
+        results = [
+            run_execution(plan, input_text, execution_name=f"bench-{index}")
+            for index in range(executions)
+        ]
+        return [(result.status, result.output) for result in results]
+
+    return run_all
+
+
+def measure_stepline(workload: Workload, executions: int) -> float:
+    """Run ``executions`` executions on Stepline; check every output; return the timed seconds."""
+    run_all = _execute(workload, executions)
     gc.collect()
     started = time.perf_counter()
-    results = [
-        run_execution(plan, input_text, execution_name=f"bench-{index}")
-        for index in range(executions)
-    ]
+    outcomes = run_all()
     elapsed = time.perf_counter() - started
-    check_outputs(workload, [(result.status, result.output) for result in results])
+    check_outputs(workload, outcomes)
     return elapsed
 
 
 def profile_stepline(workload: Workload, executions: int) -> str:
-    """Run the Stepline side under cProfile; return the top functions by cumulative time."""
+    """Profile the executions alone (import and compile excluded): top functions, cumulative."""
+    run_all = _execute(workload, executions)
     profiler = cProfile.Profile()
-    profiler.runcall(measure_stepline, workload, executions)
+    outcomes = profiler.runcall(run_all)
+    check_outputs(workload, outcomes)
     report = io.StringIO()
     stats = pstats.Stats(profiler, stream=report)
     stats.sort_stats(pstats.SortKey.CUMULATIVE).print_stats(PROFILE_TOP)
