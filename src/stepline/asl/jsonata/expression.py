@@ -54,7 +54,7 @@ class _Undefined:
 UNDEFINED: Final = _Undefined()
 
 
-class InvalidJsonata(ValueError):  # noqa: N818 - the name the API promises
+class InvalidJsonata(ValueError):
     """The text is not a JSONata expression Step Functions accepts (a definition error)."""
 
 
@@ -154,7 +154,7 @@ class JsonataExpression:
             detail = describe_library_error(error, JException.error_codes)
             raise self._failure(FailureKind.EVALUATION_ERROR, detail) from error
         try:
-            return to_json(raw)
+            return to_json(raw, _input_containers(states, variables))
         except UnsupportedResultError as error:
             raise self._failure(FailureKind.UNSUPPORTED_RESULT) from error
 
@@ -218,10 +218,32 @@ def _prepare_thread() -> None:
     jsonata.Jsonata.CURRENT.jsonata = scratch
 
 
-def to_json(value: Any) -> JSON:
-    """Plain JSON from a library result; shares unchanged containers, never writes into them."""
+def _input_containers(states: Mapping[str, JSON], variables: Mapping[str, JSON]) -> frozenset[int]:
+    """Identities of the input's upper containers (``$states.input``, ``$var.items``...).
+
+    They are plain JSON by contract, so a result that is one of them is returned without the
+    walk that :func:`to_json` otherwise needs (1.9 ms for a 10,000-item array). Only two levels
+    of objects are visited, so this costs the number of keys, not the size of the input.
+    """
+    known: set[int] = set()
+    for value in (*states.values(), *variables.values()):
+        if isinstance(value, list):
+            known.add(id(value))
+        elif isinstance(value, dict):
+            known.add(id(value))
+            known.update(id(item) for item in value.values() if isinstance(item, list | dict))
+    return frozenset(known)
+
+
+def to_json(value: Any, plain: frozenset[int] = frozenset()) -> JSON:
+    """Plain JSON from a library result; shares unchanged containers, never writes into them.
+
+    ``plain`` holds the identities of containers known to be plain JSON already.
+    """
     if value is None:
         return UNDEFINED
+    if id(value) in plain:
+        return value
     return _convert(value)
 
 
@@ -231,7 +253,8 @@ def _convert(value: Any) -> JSON:
     if isinstance(value, str | bool) or value is None:
         return value
     if isinstance(value, int):
-        return value
+        # the library turns integral doubles into Python ints, however large
+        return value if abs(value) < _LARGEST_PLAIN_INTEGER else float(value)
     if isinstance(value, float):
         return _number(value)
     if isinstance(value, list):
