@@ -440,11 +440,13 @@ def test_template_does_not_write_into_its_definition() -> None:
     assert template.evaluate(STATES, {}) == {"a": 1, "b": [2, "lit"]}
     assert value == before
 
-    # --- conversion edge cases -------------------------------------------------------------------
 
+# --- conversion edge cases -------------------------------------------------------------------
+
+
+def test_type_names() -> None:
     values: tuple[Any, ...] = (None, True, 1, 1.5, "s", [], {})
     names = [type_name(v) for v in values]
-    names = [type_name(v) for v in (None, True, 1, 1.5, "s", [], {})]
     assert names == ["null", "boolean", "number", "number", "string", "array", "object"]
 
 
