@@ -297,14 +297,18 @@ def _build_state(name: str, body: Mapping[str, Any], inherited: QueryLanguage) -
         fields["catch"] = tuple(_build_catcher(c) for c in body["Catch"])
     if state_type == "Choice":
         fields["choices"] = tuple(_build_choice_rule(rule) for rule in body.get("Choices", ()))
+    # States nested in a Parallel or Map take the enclosing machine's QueryLanguage, not the
+    # Parallel's or Map's own (AWS: a state's QueryLanguage applies to that state only).
     elif state_type == "Parallel":
-        fields["branches"] = tuple(build_state_machine(b, language) for b in body["Branches"])
+        fields["branches"] = tuple(build_state_machine(b, inherited) for b in body["Branches"])
     elif state_type == "Map":
-        _add_map_fields(fields, body, language)
+        _add_map_fields(fields, body, inherited)
     return cls(**fields)
 
 
-def _add_map_fields(fields: dict[str, Any], body: Mapping[str, Any], language: QueryLanguage) -> None:
+def _add_map_fields(
+    fields: dict[str, Any], body: Mapping[str, Any], language: QueryLanguage
+) -> None:
     processor = body.get("ItemProcessor")
     fields["uses_legacy_iterator"] = processor is None
     fields["item_processor"] = build_state_machine(processor or body["Iterator"], language)

@@ -10,6 +10,7 @@ Lambda error AWS reports: the error is the exception's class name, the cause Lam
 
 from __future__ import annotations
 
+import json
 import traceback
 import uuid
 from collections.abc import Callable
@@ -78,14 +79,17 @@ class FunctionRegistry:
 
 
 def _error_cause(error: Exception, request_id: str) -> str:
+    # Lambda's Python runtime writes this JSON with ", " and ": " between items, and the
+    # function-ARN Task form passes it on verbatim (lambda:invoke compacts it; see resources).
     frames = traceback.extract_tb(error.__traceback__)[1:]
-    return dumps(
+    return json.dumps(
         {
             "errorMessage": str(error),
             "errorType": type(error).__name__,
             "requestId": request_id,
             "stackTrace": traceback.format_list(frames),
-        }
+        },
+        ensure_ascii=False,
     )
 
 

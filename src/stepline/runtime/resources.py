@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from stepline.asl.errors import TIMEOUT, StatesError, StatesRuntime
+from stepline.asl.errors import TIMEOUT, StatesError, StatesRuntime, TaskError
+from stepline.asl.jsontext import dumps, loads
 from stepline.asl.scope import JSON
 from stepline.runtime.entry import Entry
 from stepline.runtime.events import Json
@@ -149,9 +150,21 @@ class LambdaInvokeIntegration:
             )
         name = function_name_of(parameters["FunctionName"])
         payload = invocation.parameters.get("Payload")
-        result = invoke_response(_call(invocation, name, payload))
+        try:
+            returned = _call(invocation, name, payload)
+        except TaskError as error:
+            raise TaskError(error.error, _compact(error.cause)) from None
+        result = invoke_response(returned)
         _check_size(result, self.resource_type)
         return result
+
+
+def _compact(cause: str) -> str:
+    """The optimised integration re-serialises a JSON cause compactly."""
+    try:
+        return dumps(loads(cause))
+    except ValueError:
+        return cause
 
 
 class UnsupportedResource:

@@ -118,12 +118,6 @@ def test_max_attempts_zero_never_retries() -> None:
     assert scheduled(result) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AWS re-evaluates Parameters on each retry, so $$.State.RetryCount reads 0, 1, 2 "
-    "(recorded: test_base_scenarios.py::test_lambda_invoke_with_retry_extended_input); "
-    "Stepline evaluates Parameters once, before the first attempt",
-)
 def test_retry_count_in_the_context_object_counts_retries() -> None:
     handler = Flaky(2)
     state = {

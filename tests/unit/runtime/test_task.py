@@ -173,12 +173,6 @@ def test_handler_exception_fails_with_its_class_name_and_lambdas_cause() -> None
     assert failed["lambdaFunctionFailedEventDetails"]["error"] == "Unlucky"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AWS writes a function ARN Task's Cause as Python's json.dumps does, with ', ' and "
-    "': ' separators (recorded: test_base_scenarios.py::test_lambda_invoke_with_retry_"
-    "extended_input); Stepline writes it compact, as only lambda:invoke does",
-)
 def test_function_arn_cause_is_spaced_as_the_python_runtime_writes_it() -> None:
     result = execute(task({"Resource": FUNCTION_ARN + "unlucky"}), unlucky=unlucky)
     assert (result.cause or "").startswith(
@@ -334,12 +328,6 @@ def test_a_catcher_naming_data_limit_exceeded_catches_it() -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AWS (recorded: test_states_errors.py::test_service_task_lambada_catch_state_all_"
-    "data_limit_exceeded_on_large_utf8_response) lets States.ALL catch a Task result's "
-    "States.DataLimitExceeded; Stepline never matches it with a wildcard",
-)
 @pytest.mark.parametrize("resource", [INVOKE, FUNCTION_ARN + "big"])
 def test_states_all_catches_a_task_results_data_limit_exceeded(resource: str) -> None:
     state = {

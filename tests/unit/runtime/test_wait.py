@@ -54,11 +54,6 @@ def test_wait_until_a_timestamp_with_an_offset() -> None:
     assert sum(clock.slept) == 30
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AWS considers a Wait Timestamp up to seconds and truncates milliseconds "
-    "(state-wait docs); Stepline waits for the fraction too",
-)
 def test_wait_until_a_timestamp_truncates_its_milliseconds() -> None:
     result, clock = wait({"Timestamp": "2024-01-01T12:00:10.900Z"})
     assert result.status == "SUCCEEDED"

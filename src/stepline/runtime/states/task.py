@@ -54,23 +54,24 @@ class TaskPlan(StatePlan):
         return lambda entry, data: int(read_field(path, entry.scope(data), f"{field}Path"))
 
     def execute(self, entry: Entry) -> Step:
-        if self.is_jsonata:
-            parameters = self.arguments(entry, {}) if self.arguments is not None else entry.input
-            data = entry.input
-        else:
-            data = entry.input
-            if self.select_input is not None:
-                data = self.select_input(entry, data)
-            parameters = self.parameters(entry, data) if self.parameters is not None else data
-        invocation = Invocation(
-            entry, parameters, self.timeout(entry, data), self.heartbeat(entry, data)
-        )
+        data = entry.input
+        if not self.is_jsonata and self.select_input is not None:
+            data = self.select_input(entry, data)
+
+        def attempt() -> JSON:
+            # Parameters are evaluated afresh for each attempt: $$.State.RetryCount changes.
+            if self.is_jsonata:
+                arguments = self.arguments
+                parameters = arguments(entry, {}) if arguments is not None else entry.input
+            else:
+                parameters = self.parameters(entry, data) if self.parameters is not None else data
+            invocation = Invocation(
+                entry, parameters, self.timeout(entry, data), self.heartbeat(entry, data)
+            )
+            return self.resource.invoke(invocation)
 
         result = run_with_retries(
-            self.retriers,
-            entry.frame.execution.clock,
-            lambda: self.resource.invoke(invocation),
-            entry.note_retry,
+            self.retriers, entry.frame.execution.clock, attempt, entry.note_retry
         )
         if self.is_jsonata:
             return self.finish_jsonata(entry, result, result=result)

@@ -118,4 +118,6 @@ def _until(entry: Entry, value: JSON, field: str, path_text: str) -> float:
             f"The {field} parameter does not reference a valid ISO-8601 extended offset "
             f"date-time format string: {path_text} == {value}"
         )
+    # AWS counts a timestamp to the second: the fraction is dropped, not waited for.
+    moment = moment.replace(microsecond=0)
     return max(0.0, (moment - entry.frame.execution.clock.now()).total_seconds())
