@@ -59,7 +59,9 @@ class StatePlan:
         self.exited_type = f"{state.type}StateExited"
         self.next_name = state.next
         self.next: StatePlan | None = None
-        self.uses_context = True
+        # Building $$ costs a timestamp format per entry: only states that can read it pay.
+        # The model's repr holds every field's text, so this errs only towards building it.
+        self.uses_context = self.is_jsonata or "$$" in repr(state)
         self.catchers: tuple[CatcherPlan, ...] = ()
         self.select_input: Transform | None = None
         self.select_output: Transform | None = None
