@@ -34,11 +34,11 @@ __all__ = [
 ]
 
 
-class InvalidPath(ValueError):  # noqa: N818 (public name kept)
+class InvalidPath(ValueError):
     """The text is not a JSONPath ASL accepts (a definition error, found at compile time)."""
 
 
-class PathNotFound(LookupError):  # noqa: N818 (public name kept)
+class PathNotFound(LookupError):
     """The path names nothing in the value it was applied to (a runtime condition).
 
     ``detail`` is Jayway's explanation, which AWS quotes in some causes (``No results for path:
@@ -51,7 +51,7 @@ class PathNotFound(LookupError):  # noqa: N818 (public name kept)
         self.detail = detail
 
 
-class _NoMatch(Exception):  # noqa: N818 (control flow, not an error)
+class _NoMatch(Exception):
     """Leaves a definite walk early; the caller turns it into ``PathNotFound``."""
 
 

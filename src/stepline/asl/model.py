@@ -21,7 +21,7 @@ JSONATA: QueryLanguage = "JSONata"
 
 @dataclass(frozen=True)
 class Payload:
-    """A field whose presence matters even when its value is null (Parameters, Result, Output...)."""
+    """A field whose presence matters even when null (Parameters, Result, Output...)."""
 
     value: JSON
 

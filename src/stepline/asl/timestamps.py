@@ -26,7 +26,7 @@ _NANOSECONDS = 1_000_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class InvalidTimestamp(ValueError):  # noqa: N818 - reads like InvalidPath beside it
+class InvalidTimestamp(ValueError):
     """The text is not a timestamp in the form ASL requires."""
 
 

@@ -14,7 +14,7 @@ from typing import Any
 Handler = Callable[[Any, Any], Any]
 
 
-class CustomException(Exception):  # noqa: N818 - the recorded errorType is this class name
+class CustomException(Exception):
     """The error type the recorded custom-exception handler raised."""
 
     def __init__(self) -> None:

@@ -46,7 +46,7 @@ class CaseResult:
     features: tuple[str, ...] = field(default=())
 
 
-class SkipCase(Exception):  # noqa: N818 - a signal, not an error
+class SkipCase(Exception):
     """Raised while preparing a case Stepline cannot run; the message is the reason."""
 
 

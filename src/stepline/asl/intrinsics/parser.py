@@ -36,7 +36,7 @@ _ESCAPABLE = "'{}\\"
 _SPACES = " \t\r\n"
 
 
-class InvalidIntrinsic(ValueError):  # noqa: N818 (public name, as InvalidPath)
+class InvalidIntrinsic(ValueError):
     """The text is not an intrinsic call AWS accepts; ``reason`` says what is wrong."""
 
     def __init__(self, text: str, reason: str) -> None:
