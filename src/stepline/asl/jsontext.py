@@ -24,3 +24,18 @@ def loads(text: str | bytes) -> Any:
     except orjson.JSONDecodeError:
         # orjson refuses integers beyond 64 bits; fall back before calling the text malformed.
         return json.loads(text)
+
+
+def type_name(value: Any) -> str:
+    """The JSON type name AWS uses in its messages: null, boolean, number, string, array, object."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"

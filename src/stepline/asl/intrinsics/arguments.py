@@ -11,6 +11,7 @@ import math
 from typing import NoReturn
 
 from stepline.asl.errors import StatesIntrinsicFailure
+from stepline.asl.jsontext import type_name
 from stepline.asl.scope import JSON
 
 MAX_STRING_LENGTH = 10_000
@@ -22,36 +23,21 @@ def fail(function: str, problem: str) -> NoReturn:
     raise StatesIntrinsicFailure(f"Invalid arguments in {function}: {problem}")
 
 
-def describe(value: JSON) -> str:
-    """Name a value's JSON type, for causes that say what was given instead."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def require_list(function: str, value: JSON, role: str) -> list[JSON]:
     if not isinstance(value, list):
-        fail(function, f"{role} must be an array, got {describe(value)}")
+        fail(function, f"{role} must be an array, got {type_name(value)}")
     return value
 
 
 def require_object(function: str, value: JSON, role: str) -> dict[str, JSON]:
     if not isinstance(value, dict):
-        fail(function, f"{role} must be an object, got {describe(value)}")
+        fail(function, f"{role} must be an object, got {type_name(value)}")
     return value
 
 
 def require_string(function: str, value: JSON, role: str, limit: int | None = None) -> str:
     if not isinstance(value, str):
-        fail(function, f"{role} must be a string, got {describe(value)}")
+        fail(function, f"{role} must be a string, got {type_name(value)}")
     if limit is not None and len(value) > limit:
         fail(function, f"{role} must be at most {limit} characters long, got {len(value)}")
     return value
@@ -72,11 +58,11 @@ def require_rounded(function: str, value: JSON, role: str) -> int:
         return value
     if isinstance(value, float) and math.isfinite(value):
         return math.floor(value + 0.5)
-    fail(function, f"{role} must be a number, got {describe(value)}")
+    fail(function, f"{role} must be a number, got {type_name(value)}")
 
 
 def _shown(value: JSON) -> str:
-    return repr(value) if isinstance(value, float) else describe(value)
+    return repr(value) if isinstance(value, float) else type_name(value)
 
 
 def json_key(value: JSON) -> object:

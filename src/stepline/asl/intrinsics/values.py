@@ -6,11 +6,11 @@ import random
 import uuid
 
 from stepline.asl.intrinsics.arguments import (
-    describe,
     fail,
     require_object,
     require_rounded,
 )
+from stepline.asl.jsontext import type_name
 from stepline.asl.scope import JSON
 
 
@@ -20,7 +20,7 @@ def json_merge(first: JSON, second: JSON, deep: JSON) -> JSON:
     left = require_object(name, first, "the first argument")
     right = require_object(name, second, "the second argument")
     if not isinstance(deep, bool):
-        fail(name, f"the third argument must be a boolean, got {describe(deep)}")
+        fail(name, f"the third argument must be a boolean, got {type_name(deep)}")
     if deep:
         fail(name, "deep merging is not supported; the third argument must be false")
     return {**left, **right}

@@ -18,7 +18,6 @@ from stepline.asl.jsonata.expression import (
     JsonataExpression,
     compile_expression,
     is_expression,
-    type_name,
 )
 from stepline.asl.jsonata.failures import (
     FailureKind,
@@ -27,6 +26,7 @@ from stepline.asl.jsonata.failures import (
     to_states_error,
 )
 from stepline.asl.jsonata.template import JsonataTemplate, compile_template
+from stepline.asl.jsontext import type_name
 
 __all__ = [
     "UNDEFINED",

@@ -25,6 +25,7 @@ from stepline.asl.jsonata.failures import (
     JsonataEvaluationError,
     describe_library_error,
 )
+from stepline.asl.jsontext import type_name
 from stepline.asl.scope import JSON
 
 OPENING: Final = "{%"
@@ -178,21 +179,6 @@ class JsonataExpression:
 
     def _failure(self, kind: FailureKind, detail: str = "") -> JsonataEvaluationError:
         return JsonataEvaluationError(self.source, kind, detail)
-
-
-def type_name(value: JSON) -> str:
-    """The JSONata/JSON type name AWS uses in its messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _bindable(value: JSON) -> Any:

@@ -14,6 +14,7 @@ from stepline.asl.diagnostics import (
     SCHEMA_VALIDATION_FAILED,
     Diagnostic,
 )
+from stepline.asl.jsontext import type_name
 
 MISSING_END_STATE = "MISSING_END_STATE"
 INVALID_STATE_NAME = "INVALID_STATE_NAME"
@@ -45,20 +46,6 @@ def index(location: str, position: int) -> str:
     return f"{location}[{position}]"
 
 
-def _type_name(value: object) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "null"
-
-
 @dataclass
 class Report:
     """Diagnostics in the order they were found; every check appends, none raises."""
@@ -83,7 +70,7 @@ class Report:
     def wrong_type(self, location: str, name: str, expected: str, value: object) -> None:
         self.add(
             location,
-            f"The value of the field '{name}' must be {expected}, not {_type_name(value)}",
+            f"The value of the field '{name}' must be {expected}, not {type_name(value)}",
         )
 
     def empty(self, location: str) -> None:

@@ -13,7 +13,7 @@ from stepline.asl.errors import (
     StatesError,
     StatesExceedToleratedFailureThreshold,
 )
-from stepline.asl.jsontext import dumps
+from stepline.asl.jsontext import dumps, type_name
 from stepline.asl.model import MapState, Payload
 from stepline.asl.scope import JSON, Scope
 from stepline.asl.templates import compile_template
@@ -251,12 +251,11 @@ def _detached(execution: Execution) -> Execution:
 
 def _items_type_error(entry: Entry, state: MapState, items: JSON) -> StatesError:
     expression = str(state.items.value if state.items else "")[2:-2].strip()
-    kind = _json_kind(items)
-    if kind is None:
+    if not isinstance(items, dict | list | str | int | float | bool | type(None)):
         detail = "returned an unsupported result type."
     else:
         detail = (
-            f"returned an unexpected result type. Expected 'array', but was '{kind}' "
+            f"returned an unexpected result type. Expected 'array', but was '{type_name(items)}' "
             f"for value: {dumps(items)}"
         )
     error = StatesError(
@@ -266,17 +265,3 @@ def _items_type_error(entry: Entry, state: MapState, items: JSON) -> StatesError
     )
     error.location = "Items"  # type: ignore[attr-defined]
     return error
-
-
-def _json_kind(value: JSON) -> str | None:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "object"
-    return None
