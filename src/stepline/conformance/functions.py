@@ -7,6 +7,7 @@ registered under the function name the case's definition and input use.
 
 from __future__ import annotations
 
+import linecache
 from collections.abc import Callable, Mapping
 from pathlib import PurePosixPath
 from typing import Any
@@ -14,27 +15,45 @@ from typing import Any
 Handler = Callable[[Any, Any], Any]
 
 
-class CustomException(Exception):
-    """The error type the recorded custom-exception handler raised."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.message = "CustomException message"
-
-
 def return_input(event: Any, _context: Any) -> Any:
     """Returns its event unchanged (an identity function)."""
     return event
 
 
-def raise_exception(_event: Any, _context: Any) -> Any:
-    """Always fails with a plain ``Exception``."""
+# The raising handlers are compiled from one stand-in of Lambda's ``/var/task/handler.py``, so
+# the stack trace in Lambda's error cause reads as recorded (file, line, ``in handler``, source
+# line). One text serves both: the traceback reads source lines by file name.
+LAMBDA_HANDLER_FILE = "/var/task/handler.py"
+
+_HANDLER_SOURCE = """\
+def handler(event, context):
     raise Exception("Some exception was raised.")
+raise_exception = handler
+
+class CustomException(Exception):
+    def __init__(self):
+        self.message = "CustomException message"
+def handler(event, context):
+    raise CustomException()
+raise_custom_exception = handler
+"""
 
 
-def raise_custom_exception(_event: Any, _context: Any) -> Any:
-    """Always fails with ``CustomException`` carrying no message argument."""
-    raise CustomException
+def _compile_handlers(source: str) -> dict[str, Any]:
+    linecache.cache[LAMBDA_HANDLER_FILE] = (
+        len(source),
+        None,
+        source.splitlines(keepends=True),
+        LAMBDA_HANDLER_FILE,
+    )
+    namespace: dict[str, Any] = {"__name__": "handler"}
+    exec(compile(source, LAMBDA_HANDLER_FILE, "exec"), namespace)
+    return namespace
+
+
+_COMPILED = _compile_handlers(_HANDLER_SOURCE)
+raise_exception: Handler = _COMPILED["raise_exception"]
+raise_custom_exception: Handler = _COMPILED["raise_custom_exception"]
 
 
 def return_bytes_string(_event: Any, _context: Any) -> Any:

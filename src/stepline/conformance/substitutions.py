@@ -216,8 +216,13 @@ class Substitutions:
             _replace_everywhere("arn:aws:", "arn:<partition>:"),
             _replace_everywhere(self.names.account, "111111111111"),
         ]
-        if "<MapRunArnPart0_0idx>" in (self.case.record.get("placeholders_in_expected") or []):
+        placeholders = self.case.record.get("placeholders_in_expected") or []
+        if "<MapRunArnPart0_0idx>" in placeholders:
             rewrites.insert(0, _number_map_runs)
+        for placeholder in placeholders:
+            match = _EXPRESS_ARN_PLACEHOLDER.fullmatch(placeholder)
+            if match is not None and match.group(2) == "1":
+                rewrites.insert(0, _express_arn_parts(match.group(1)))
         return rewrites
 
 
@@ -237,6 +242,25 @@ def _select(document: dict[str, Any], path: str) -> list[tuple[dict[str, Any], s
                 found.append((owner, key))
         owners = [parent[name] for parent, name in found]
     return found
+
+
+_EXPRESS_ARN_PLACEHOLDER = re.compile(r"<(\w+)ExecArn_Part([12])_0idx>")
+_EXPRESS_ARN = re.compile(r"(:express:[^:\"]+):([^:\"]+):([0-9a-f-]{36})")
+
+
+def _express_arn_parts(prefix: str) -> TextRewrite:
+    """An Express execution ARN's name and generated id, as the recording numbered them."""
+
+    def rewrite(text: str) -> str:
+        names = {match.group(2) for match in _EXPRESS_ARN.finditer(text)}
+        text = _EXPRESS_ARN.sub(
+            rf"\1:<{prefix}ExecArn_Part1_0idx>:<{prefix}ExecArn_Part2_0idx>", text
+        )
+        for name in names:  # the name also stands alone ($$.Execution.Name)
+            text = text.replace(f'"{name}"', f'"<{prefix}ExecArn_Part1_0idx>"')
+        return text
+
+    return rewrite
 
 
 def _number_map_runs(text: str) -> str:

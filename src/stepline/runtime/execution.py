@@ -94,8 +94,12 @@ def run_execution(
     clock = clock or SystemClock()
     name = execution_name or str(uuid.uuid4())
     machine_arn = f"arn:aws:states:{region}:{account}:stateMachine:{state_machine_name}"
-    kind = "express" if plan.state_machine_type == "EXPRESS" else "execution"
-    execution_arn = f"arn:aws:states:{region}:{account}:{kind}:{state_machine_name}:{name}"
+    execution_arn = f"arn:aws:states:{region}:{account}:execution:{state_machine_name}:{name}"
+    if plan.state_machine_type == "EXPRESS":
+        # An Express execution's ARN carries a generated id after its name.
+        execution_arn = (
+            f"arn:aws:states:{region}:{account}:express:{state_machine_name}:{name}:{uuid.uuid4()}"
+        )
     role_arn = role_arn or f"arn:aws:iam::{account}:role/stepline"
     data = loads(input_text) if input_text is not None else {}
     log = EventLog(clock.now)

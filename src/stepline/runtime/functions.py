@@ -10,6 +10,7 @@ Lambda error AWS reports: the error is the exception's class name, the cause Lam
 
 from __future__ import annotations
 
+import email.utils
 import json
 import traceback
 import uuid
@@ -75,7 +76,18 @@ class FunctionRegistry:
             result = handler(event, context)
         except Exception as error:
             raise TaskError(type(error).__name__, _error_cause(error, request_id)) from error
-        return loads(dumps(result))
+        return _as_payload(result)
+
+
+def _as_payload(result: Any) -> JSON:
+    """What the caller receives: a handler's value as JSON, or returned bytes as Lambda's raw
+    response payload (JSON when they parse as JSON, else their text)."""
+    if isinstance(result, bytes | bytearray):
+        try:
+            return loads(bytes(result))
+        except ValueError:
+            return bytes(result).decode("utf-8", errors="replace")
+    return loads(dumps(result))
 
 
 def _error_cause(error: Exception, request_id: str) -> str:
@@ -94,9 +106,15 @@ def _error_cause(error: Exception, request_id: str) -> str:
 
 
 def invoke_response(payload: JSON, request_id: str | None = None) -> dict[str, Any]:
-    """Lambda's Invoke response as the optimised ``lambda:invoke`` integration returns it."""
+    """Lambda's Invoke response as the optimised ``lambda:invoke`` integration returns it.
+
+    The headers describe the response body as Lambda's Python runtime writes it (``json.dumps``
+    with its default ", " and ": " separators), which is what Content-Length counts.
+    """
     request_id = request_id or str(uuid.uuid4())
-    length = str(len(dumps(payload)))
+    length = str(len(json.dumps(payload, ensure_ascii=False).encode()))
+    date = email.utils.formatdate(usegmt=True)
+    trace_id = f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};Sampled=0"
     return {
         "ExecutedVersion": "$LATEST",
         "Payload": payload,
@@ -107,15 +125,19 @@ def invoke_response(payload: JSON, request_id: str | None = None) -> dict[str, A
                 "Connection": ["keep-alive"],
                 "x-amzn-RequestId": [request_id],
                 "Content-Length": [length],
+                "Date": [date],
+                "X-Amzn-Trace-Id": [trace_id],
                 "Content-Type": ["application/json"],
             },
             "HttpHeaders": {
                 "Connection": "keep-alive",
                 "Content-Length": length,
                 "Content-Type": "application/json",
+                "Date": date,
                 "X-Amz-Executed-Version": "$LATEST",
                 "x-amzn-Remapped-Content-Length": "0",
                 "x-amzn-RequestId": request_id,
+                "X-Amzn-Trace-Id": trace_id,
             },
             "HttpStatusCode": 200,
         },

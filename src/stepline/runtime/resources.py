@@ -149,7 +149,10 @@ class LambdaInvokeIntegration:
                 "The Parameters of a lambda:invoke Task must name a FunctionName string."
             )
         name = function_name_of(parameters["FunctionName"])
-        payload = invocation.parameters.get("Payload")
+        # Invoke without a Payload (or with a null one) hands the function an empty object.
+        payload = parameters.get("Payload")
+        if payload is None:
+            payload = {}
         try:
             returned = _call(invocation, name, payload)
         except TaskError as error:

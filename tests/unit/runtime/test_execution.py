@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -198,7 +199,10 @@ def test_express_executions_have_express_arns() -> None:
     definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
     plan = compile_definition(definition, state_machine_type="EXPRESS")
     result = run_execution(plan, clock=FakeClock(), execution_name="e", state_machine_name="M")
-    assert result.execution_arn == "arn:aws:states:us-east-1:111111111111:express:M:e"
+    # As recorded on AWS: express:<state machine>:<name>:<generated id>.
+    prefix = "arn:aws:states:us-east-1:111111111111:express:M:e:"
+    assert result.execution_arn.startswith(prefix)
+    assert uuid.UUID(result.execution_arn.removeprefix(prefix))
     assert result.output_value == {}
 
 
