@@ -52,6 +52,10 @@ def load_definition(
         return json.loads(text), []
     except json.JSONDecodeError as error:
         json_error = error
+    if text.lstrip().startswith(("{", "[")):
+        # Text that sets out as JSON is judged as JSON: YAML would read typos such as ``nul``
+        # or ``tru`` as strings and accept a definition AWS rejects.
+        return None, [_json_diagnostic(text, json_error)]
     document = _load_yaml(text)
     if isinstance(document, dict):
         return document, []

@@ -217,3 +217,10 @@ def test_a_diagnostic_reads_as_code_message_and_location() -> None:
     assert str(NOT_AN_OBJECT) == (
         "SCHEMA_VALIDATION_FAILED: Definition must be a valid JSON object at null"
     )
+
+
+def test_text_that_sets_out_as_json_is_not_reread_as_yaml() -> None:
+    text = '{"StartAt":"A","States":{"A":{"Type":"Pass","Result":nul,"End":true}}}'
+    document, diagnostics = load_definition(text)
+    assert document is None
+    assert [d.code for d in diagnostics] == ["INVALID_JSON_DESCRIPTION"]

@@ -430,3 +430,21 @@ def test_task_credentials_under_jsonata_may_be_an_expression() -> None:
     assert _found({**TASK, "Credentials": "{% ( %}"}, "JSONata") == [
         (JSONATA_CODE, "/States/S/Credentials", PARSE_ERROR)
     ]
+
+
+def test_boolean_timeouts_get_type_errors_only() -> None:
+    definition = {
+        "StartAt": "T",
+        "States": {
+            "T": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "TimeoutSeconds": True,
+                "HeartbeatSeconds": True,
+                "End": True,
+            }
+        },
+    }
+    messages = [d.message for d in validate_definition(definition)]
+    assert not any("must be smaller" in message for message in messages)
+    assert len(messages) == 2

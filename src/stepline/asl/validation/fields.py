@@ -140,7 +140,8 @@ def check_task(report: Report, location: str, body: Mapping[str, Any], language:
         if name in body and language == "JSONPath":
             check_path_field(report, child(location, name), name, body[name])
     timeout, heartbeat = body.get("TimeoutSeconds"), body.get("HeartbeatSeconds")
-    if isinstance(timeout, int) and isinstance(heartbeat, int) and heartbeat >= timeout:
+    both_counts = all(isinstance(v, int) and not isinstance(v, bool) for v in (timeout, heartbeat))
+    if both_counts and heartbeat >= timeout:
         report.add(
             child(location, "HeartbeatSeconds"),
             "The value of the field 'HeartbeatSeconds' must be smaller than 'TimeoutSeconds'",
