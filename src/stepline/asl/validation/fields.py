@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from stepline.asl.validation.expressions import (
     check_jsonata_string,
@@ -140,8 +140,7 @@ def check_task(report: Report, location: str, body: Mapping[str, Any], language:
         if name in body and language == "JSONPath":
             check_path_field(report, child(location, name), name, body[name])
     timeout, heartbeat = body.get("TimeoutSeconds"), body.get("HeartbeatSeconds")
-    both_counts = all(isinstance(v, int) and not isinstance(v, bool) for v in (timeout, heartbeat))
-    if both_counts and heartbeat >= timeout:
+    if _is_count(timeout) and _is_count(heartbeat) and heartbeat >= timeout:
         report.add(
             child(location, "HeartbeatSeconds"),
             "The value of the field 'HeartbeatSeconds' must be smaller than 'TimeoutSeconds'",
@@ -161,3 +160,8 @@ def check_credentials(report: Report, location: str, value: object, language: st
     # AWS reports only the missing role: other keys are not named (recorded behaviour).
     if "RoleArn" not in value and "RoleArn.$" not in value:
         report.add(location, "The field 'RoleArn' is required but was missing")
+
+
+def _is_count(value: object) -> TypeGuard[int]:
+    """An integer that is not a boolean (``True`` is an ``int`` to Python, not to JSON)."""
+    return isinstance(value, int) and not isinstance(value, bool)
