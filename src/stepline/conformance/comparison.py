@@ -10,6 +10,7 @@ the same reason a section whose events differ in order only is accepted.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -67,9 +68,31 @@ def first_difference(expected: Any, actual: Any, path: str = "") -> str | None:
         return None
     if canonical(expected) == canonical(actual):
         return None
+    if (
+        isinstance(expected, str)
+        and isinstance(actual, str)
+        and _matches_json_inputs(expected, actual)
+    ):
+        return None
     if isinstance(expected, str) and isinstance(actual, str) and len(expected) > 80:
         return f"{path or '.'}: {_string_difference(expected, actual)}"
     return f"{path or '.'}: expected {_short(expected)}, got {_short(actual)}"
+
+
+_JSON_INPUT = re.compile(r"<json-input:\d+>")
+
+
+def _matches_json_inputs(expected: str, actual: str) -> bool:
+    """Whether ``actual`` reads as ``expected`` with each ``<json-input:N>`` a JSON text.
+
+    The recordings mask the state input quoted in some causes with ``<json-input:N>``, a
+    transformer the cases do not list; where it stands, any JSON object or array text matches.
+    """
+    if _JSON_INPUT.search(expected) is None:
+        return False
+    parts = _JSON_INPUT.split(expected)
+    pattern = r"[\[{].*[\]}]".join(re.escape(part) for part in parts)
+    return re.fullmatch(pattern, actual, flags=re.DOTALL) is not None
 
 
 def _string_difference(expected: str, actual: str) -> str:
@@ -107,7 +130,7 @@ def sort_parallel_sections(events: list[dict[str, Any]]) -> None:
         if event_type is None:
             collecting = False
         elif event_type in PARALLEL_SORT_ENDS:
-            events[start:index] = sorted(collected, key=json.dumps)
+            events[start:index] = sorted(collected, key=canonical)
             collecting = False
         elif event_type == "ParallelStateStarted":
             collecting, collected, start = True, [], index + 1

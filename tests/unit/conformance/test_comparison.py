@@ -10,6 +10,7 @@ import pytest
 from stepline.conformance.comparison import (
     compare_histories,
     first_difference,
+    masked_by_key,
     sort_parallel_sections,
 )
 from stepline.conformance.runner import compare_execution, normalise_history
@@ -138,3 +139,34 @@ def test_first_difference_is_strict_about_numbers_and_booleans() -> None:
     assert first_difference({"a": 1}, {"a": 1.0}) == ".a: expected 1, got 1.0"
     assert first_difference([True], [1]) == "[0]: expected true, got 1"
     assert first_difference({"a": 1, "b": 2}, {"b": 2, "a": 1}) is None
+
+
+def test_fields_the_recording_masked_by_key_match_any_value() -> None:
+    recorded = {"Date": "date", "X-Amzn-Trace-Id": "X-Amzn-Trace-Id", "Content-Length": ["2"]}
+    ours = {"Date": ["Tue, 24 Nov 2026 23:29:52 GMT"], "X-Amzn-Trace-Id": ["Root=1-x"]}
+    assert first_difference(recorded, {**ours, "Content-Length": ["2"]}) is None
+    assert first_difference(recorded, {**ours, "Content-Length": ["3"]}) is not None
+    assert not masked_by_key("Content-Length", "2")
+
+
+def test_json_input_placeholders_stand_for_json_text_only() -> None:
+    recorded = "could not be found in the input '<json-input:1>'"
+    assert first_difference(recorded, "could not be found in the input '{\"a\":1}'") is None
+    assert first_difference(recorded, "could not be found in the input '[1]'") is None
+    assert first_difference(recorded, "could not be found in the input 'plain'") is not None
+    assert first_difference(recorded, "could not be found in the output '{}'") is not None
+
+
+def test_parallel_sections_sort_on_canonical_text_whatever_the_key_order() -> None:
+    def event(event_type: str, details: str) -> dict[str, object]:
+        # Stepline's history lists timestamp and type first; the order must not matter.
+        return {"timestamp": "t", "type": event_type, "id": 9, "previousEventId": 8, details: {}}
+
+    events = [
+        {"id": 1, "previousEventId": 0, "type": "ParallelStateStarted"},
+        event("TaskScheduled", "taskScheduledEventDetails"),
+        event("TaskStateEntered", "stateEnteredEventDetails"),
+        {"id": 4, "previousEventId": 3, "type": "ParallelStateExited"},
+    ]
+    sort_parallel_sections(events)
+    assert [e["type"] for e in events[1:3]] == ["TaskStateEntered", "TaskScheduled"]
