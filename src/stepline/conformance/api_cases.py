@@ -7,7 +7,6 @@ Express runs (synchronous, or asynchronous as seen in the logs) compare status a
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from stepline.asl.definitions import (
@@ -28,8 +27,6 @@ def run_api_case(case: Case) -> str | None:
         return _api_error_case(case)
     if case.kind in ("sync_execution", "express_async"):
         return run_execution_case(case)
-    if case.kind == "test_state":
-        _test_state_available()
     raise SkipCase(f"kind {case.kind} is not run by Stepline")
 
 
@@ -81,11 +78,3 @@ def _api_error_case(case: Case) -> str | None:
         return "error: expected InvalidDefinition, Stepline accepted the definition"
     found = first_difference(expected.get("message"), format_invalid_definition(diagnostics))
     return f"message: {found}" if found else None
-
-
-def _test_state_available() -> None:
-    """TestState cases wait for the runtime's ``test_state``."""
-    runtime = importlib.import_module("stepline.runtime")
-    if not hasattr(runtime, "test_state"):
-        raise SkipCase("TestState not implemented yet")
-    raise SkipCase("TestState comparison not written yet")

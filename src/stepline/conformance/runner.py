@@ -88,6 +88,12 @@ def feature_labels(case: Case) -> tuple[str, ...]:
 
 def _run_by_kind(case: Case) -> str | None:
     """Dispatch on the case's kind; returns a difference or None."""
+    if case.kind == "test_state":
+        # test_state_cases builds on this module's constants, hence the late import. It judges
+        # the case's needs itself: only the tested state's own (unmocked) work matters.
+        from stepline.conformance import test_state_cases  # noqa: PLC0415
+
+        return test_state_cases.run_test_state_case(case)
     missing = case.missing_services()
     if missing:
         raise SkipCase(f"needs services Stepline does not provide: {', '.join(missing)}")

@@ -19,16 +19,30 @@ from stepline.runtime.execution import (
     run_execution,
 )
 from stepline.runtime.functions import FunctionRegistry, LambdaContext
+from stepline.runtime.test_state import (
+    InvalidDefinition,
+    InvalidExecutionInput,
+    RequestError,
+    ValidationException,
+    run_test_state,
+    test_state,
+)
 
 __all__ = [
     "Clock",
     "ExecutionResult",
     "FakeClock",
     "FunctionRegistry",
+    "InvalidDefinition",
     "InvalidDefinitionError",
+    "InvalidExecutionInput",
     "LambdaContext",
     "Plan",
+    "RequestError",
     "SystemClock",
+    "ValidationException",
     "compile_definition",
     "run_execution",
+    "run_test_state",
+    "test_state",
 ]
