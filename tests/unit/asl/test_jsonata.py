@@ -478,3 +478,13 @@ def test_selecting_input_containers_returns_them_without_a_walk() -> None:
     assert compile_expression("{% $v %}").evaluate({}, {"v": [2]}) == [2]
     # deeper than the two levels remembered: converted (and so normalised)
     assert compile_expression("{% $states.input.deep.list %}").evaluate(big, {}) == [1]
+
+
+def test_an_endless_expression_fails_instead_of_hanging(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stepline.asl.jsonata import expression as expression_module
+
+    monkeypatch.setattr(expression_module, "EVALUATION_TIMEOUT_MS", 200)
+    endless = compile_expression("{% ($f := function(){$f()}; $f()) %}")
+    with pytest.raises(JsonataEvaluationError) as failure:
+        endless.evaluate({"input": {}}, {})
+    assert "D1012" in failure.value.detail

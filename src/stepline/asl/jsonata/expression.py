@@ -130,6 +130,10 @@ def _is_shorthand(node: Any) -> bool:
     )
 
 
+EVALUATION_TIMEOUT_MS = 5_000
+"""How long one evaluation may run before it fails (the library checks as it goes)."""
+
+
 class JsonataExpression:
     """One compiled expression; immutable, and safe to evaluate from several threads at once."""
 
@@ -144,8 +148,13 @@ class JsonataExpression:
 
     def evaluate(self, states: Mapping[str, JSON], variables: Mapping[str, JSON]) -> JSON:
         """The result as plain JSON, or :data:`UNDEFINED`; failures raise JsonataEvaluationError."""
-        bindings = {name: _bindable(value) for name, value in variables.items()}
-        bindings["states"] = _bindable(states)
+        bindings = jsonata.Jsonata.Frame(None)
+        # A hostile or mistaken expression (an endless recursion) must not hold the
+        # interpreter: past the time limit the library fails it with D1012.
+        bindings.set_runtime_bounds(EVALUATION_TIMEOUT_MS, None)
+        for name, value in variables.items():
+            bindings.bind(name, _bindable(value))
+        bindings.bind("states", _bindable(states))
         _prepare_thread()
         try:
             raw = self._program.evaluate(None, bindings)
