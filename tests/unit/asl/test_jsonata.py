@@ -23,6 +23,7 @@ from stepline.asl.jsonata import (
     to_states_error,
     type_name,
 )
+from stepline.asl.jsonata import expression as expression_module
 from stepline.asl.jsonata.expression import to_json
 from stepline.asl.jsonata.failures import describe_library_error
 
@@ -481,8 +482,6 @@ def test_selecting_input_containers_returns_them_without_a_walk() -> None:
 
 
 def test_an_endless_expression_fails_instead_of_hanging(monkeypatch: pytest.MonkeyPatch) -> None:
-    from stepline.asl.jsonata import expression as expression_module
-
     monkeypatch.setattr(expression_module, "EVALUATION_TIMEOUT_MS", 200)
     endless = compile_expression("{% ($f := function(){$f()}; $f()) %}")
     with pytest.raises(JsonataEvaluationError) as failure:
