@@ -518,11 +518,8 @@ def _items(plan: Any, entry: Entry, data: JSON) -> JSON:
 def _map_settings(plan: Any, entry: Entry, data: JSON, inspection: dict[str, Any]) -> None:
     """MaxConcurrency (0 when unset), and the tolerated failures when the state sets them."""
     inspection["maxConcurrency"] = int(plan.max_concurrency(entry, data))
-    model: MapState = plan.map_model
     if plan.tolerated_count is not None:
         inspection["toleratedFailureCount"] = int(plan.tolerated_count(entry, data))
-    elif model.tolerated_failure_count_path is not None:
-        inspection["toleratedFailureCount"] = 0
     if plan.tolerated_percentage is not None:
         inspection["toleratedFailurePercentage"] = float(plan.tolerated_percentage(entry, data))
 
