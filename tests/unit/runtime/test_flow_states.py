@@ -315,3 +315,14 @@ def test_jsonata_fail_evaluates_error_and_cause() -> None:
     }
     result = fail(state, '{"n": 2}')
     assert (result.error, result.cause) == ("E2", "plain")
+
+
+def test_pass_result_wins_over_parameters() -> None:
+    definition = {
+        "StartAt": "P",
+        "States": {
+            "P": {"Type": "Pass", "Parameters": {"p.$": "$.a"}, "Result": {"r": 1}, "End": True}
+        },
+    }
+    result = run_execution(compile_definition(definition), '{"a": 2}', clock=FakeClock())
+    assert result.output_value == {"r": 1}

@@ -23,9 +23,8 @@ class PassPlan(StatePlan):
         if self.select_input is not None:
             data = self.select_input(entry, data)
         if self.parameters is not None:
-            result = self.parameters(entry, data)
-        elif self.has_result:
-            result = self.result
-        else:
-            result = data
+            data = self.parameters(entry, data)
+        # A Pass state's work is to produce its Result: when it has one, that is the result
+        # whatever Parameters made of the input (as AWS's TestState recordings show).
+        result = self.result if self.has_result else data
         return self.finish_jsonpath(entry, result, self.place)
