@@ -7,6 +7,7 @@ from stepline.asl.model import ParallelState
 from stepline.asl.scope import JSON
 from stepline.runtime.dataflow import jsonata_evaluator, result_placer, template_transform
 from stepline.runtime.entry import Entry
+from stepline.runtime.events import Json
 from stepline.runtime.plan import MachinePlan, StatePlan, Step, compile_catchers
 from stepline.runtime.retry import run_with_retries
 from stepline.runtime.states.fanout import succeed_fanout
@@ -55,11 +56,12 @@ class ParallelPlan(StatePlan):
         start = frame.last_event_id
         results: list[JSON] = []
         tip = start
+        text = _given_text(entry, data)
         for branch in self.branches:
             child = frame.child()
             child.last_event_id = start
             try:
-                results.append(branch.run(child, data))
+                results.append(branch.run(child, data, text))
             except StatesError:
                 frame.last_event_id = child.last_event_id
                 raise
@@ -67,3 +69,15 @@ class ParallelPlan(StatePlan):
         frame.last_event_id = tip
         succeed_fanout(frame, "ParallelStateSucceeded")
         return results
+
+
+def _given_text(entry: Entry, data: JSON) -> str | None:
+    """The input's text as the caller wrote it, when the branches get that input unchanged.
+
+    AWS hands such an input on as the text it received (spacing included), not re-written.
+    """
+    if data is not entry.input:
+        return None
+    details = entry.frame.execution.log.events[entry.entered_id - 1].details or {}
+    given = details.get("input")
+    return given.text if isinstance(given, Json) else None
