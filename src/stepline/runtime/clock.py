@@ -6,6 +6,7 @@ retry back-off costs nothing in tests, and every timestamp it hands out is predi
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -39,6 +40,7 @@ class FakeClock:
         self._now = start if start is not None else datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
         if self._now.tzinfo is None:
             self._now = self._now.replace(tzinfo=UTC)
+        self._lock = threading.Lock()
         self.slept: list[float] = []
         """Every sleep asked of this clock, in order (tests read back-off delays from it)."""
 
@@ -51,7 +53,8 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         if seconds > 0:
-            self._now += timedelta(seconds=seconds)
+            with self._lock:
+                self._now += timedelta(seconds=seconds)
 
 
 def format_timestamp(moment: datetime) -> str:

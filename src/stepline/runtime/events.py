@@ -7,6 +7,7 @@ history is read, so recording an event on the hot path costs a tuple and a small
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -80,18 +81,30 @@ def _render(details: dict[str, Any]) -> dict[str, Any]:
 
 
 class EventLog:
-    """The history of one execution. Ids count from 1; ``last_id`` is the newest event's id."""
+    """The history of one execution. Ids count from 1, in the order events were recorded.
 
-    __slots__ = ("clock_now", "events")
+    Map iterations and Parallel branches may record from several threads at once; the lock
+    keeps ids and order consistent (uncontended, it costs a few tens of nanoseconds).
+    """
+
+    __slots__ = ("_lock", "clock_now", "events")
 
     def __init__(self, clock_now: Any) -> None:
         self.events: list[HistoryEvent] = []
         self.clock_now = clock_now
+        self._lock = threading.Lock()
 
     def add(self, event_type: str, previous: int, details: dict[str, Any] | None = None) -> int:
-        event_id = len(self.events) + 1
-        self.events.append(HistoryEvent(event_id, previous, self.clock_now(), event_type, details))
+        with self._lock:
+            event_id = len(self.events) + 1
+            self.events.append(
+                HistoryEvent(event_id, previous, self.clock_now(), event_type, details)
+            )
         return event_id
+
+    @property
+    def last_id(self) -> int:
+        return len(self.events)
 
     def to_api(self) -> list[dict[str, Any]]:
         return [event.to_api() for event in self.events]

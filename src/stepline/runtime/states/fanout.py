@@ -9,13 +9,16 @@ from that same inner event, and the state's own Succeeded event does not become 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 from stepline.asl.errors import StatesError
 from stepline.asl.jsonpath import PathNotFound, compile_path
 from stepline.asl.jsontext import dumps
-from stepline.asl.model import Payload
+from stepline.asl.model import MapState, ParallelState, Payload, StateMachine, TaskState
 from stepline.asl.scope import JSON
 from stepline.runtime.dataflow import jsonata_evaluator
 from stepline.runtime.entry import Entry
@@ -85,3 +88,63 @@ def _text(value: JSON) -> str:
 def iteration_error(error: StatesError) -> StatesError:
     """The error a failed iteration or branch raises from the Map/Parallel state itself."""
     return StatesError(error.cause, error.error)
+
+
+# Concurrent iterations and branches ---------------------------------------------------------
+
+INLINE_CONCURRENCY_CEILING = 40
+"""AWS runs at most 40 inline Map iterations at once, whatever MaxConcurrency allows."""
+
+
+def contains_tasks(machine: StateMachine) -> bool:
+    """Whether a nested machine can wait on work outside the interpreter (a Task, at any depth).
+
+    Only such machines gain from running concurrently: pure data states are CPU-bound and would
+    only pay for threads.
+    """
+    for state in machine.states.values():
+        if isinstance(state, TaskState):
+            return True
+        if isinstance(state, ParallelState) and any(map(contains_tasks, state.branches)):
+            return True
+        if isinstance(state, MapState) and contains_tasks(state.item_processor):
+            return True
+    return False
+
+
+@dataclass
+class Outcome:
+    """How one concurrent run ended: its value, or its error, or that it was cut short."""
+
+    value: JSON = None
+    error: StatesError | None = None
+    aborted: bool = False
+
+
+@dataclass
+class ConcurrentRun:
+    """Runs ``count`` units with at most ``limit`` at once; after a failure, none starts and
+    those still running end as aborted (their work finishes, their result is dropped)."""
+
+    count: int
+    limit: int
+    failed: threading.Event = field(default_factory=threading.Event)
+    first_error: StatesError | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def run(self, unit: Callable[[int, ConcurrentRun], Outcome]) -> list[Outcome | None]:
+        workers = max(1, min(self.limit, self.count))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stepline-fanout") as pool:
+            futures = [pool.submit(self._guarded, unit, index) for index in range(self.count)]
+            return [future.result() for future in futures]
+
+    def _guarded(self, unit: Callable[[int, ConcurrentRun], Outcome], index: int) -> Outcome | None:
+        if self.failed.is_set():
+            return None
+        outcome = unit(index, self)
+        if outcome.error is not None:
+            with self._lock:
+                if self.first_error is None:
+                    self.first_error = outcome.error
+            self.failed.set()
+        return outcome

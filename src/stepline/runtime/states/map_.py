@@ -34,7 +34,14 @@ from stepline.runtime.plan import (
     record_evaluation_failure,
 )
 from stepline.runtime.retry import run_with_retries
-from stepline.runtime.states.fanout import number_reader, succeed_fanout
+from stepline.runtime.states.fanout import (
+    INLINE_CONCURRENCY_CEILING,
+    ConcurrentRun,
+    Outcome,
+    contains_tasks,
+    number_reader,
+    succeed_fanout,
+)
 
 
 class MapPlan(StatePlan):
@@ -45,6 +52,7 @@ class MapPlan(StatePlan):
         self.map_model = state
         self.processor = MachinePlan(state.item_processor)
         self.is_distributed = state.item_processor.processor_mode == "DISTRIBUTED"
+        self.waits_on_tasks = contains_tasks(state.item_processor)
         self.retriers = state.retry
         self.catchers = compile_catchers(state, self.is_jsonata)
         self.items_path = path_selector(state.items_path, "ItemsPath")
@@ -99,14 +107,19 @@ class MapPlan(StatePlan):
         return self.finish_jsonpath(entry, results, self.place)
 
     def _map(self, entry: Entry, data: JSON) -> list[JSON]:
+        limit = 0
         if self.max_concurrency is not None:
-            self.max_concurrency(entry, data)
+            limit = int(self.max_concurrency(entry, data))
         inputs = self._inputs(entry, data)
 
         def attempt() -> list[JSON]:
             entry.frame.add_event("MapStateStarted", {"length": len(inputs)})
             tolerance = self._tolerance(entry, data, len(inputs))
-            return self._run_all(entry, inputs, tolerance)
+            if self.is_distributed:
+                return self._run_distributed(entry, inputs, tolerance)
+            if self.waits_on_tasks and limit != 1 and len(inputs) > 1:
+                return self._run_concurrently(entry, inputs, limit)
+            return self._run_all(entry, inputs)
 
         return run_with_retries(self.retriers, entry.frame.execution.clock, attempt)
 
@@ -187,9 +200,8 @@ class MapPlan(StatePlan):
 
     # Iterations -----------------------------------------------------------------------------
 
-    def _run_all(self, entry: Entry, inputs: list[JSON], tolerance: int) -> list[JSON]:
-        if self.is_distributed:
-            return self._run_distributed(entry, inputs, tolerance)
+    def _run_all(self, entry: Entry, inputs: list[JSON]) -> list[JSON]:
+        """Iterations one after another, linking their events as AWS does for MaxConcurrency 1."""
         frame = entry.frame
         tip = frame.last_event_id
         results: list[JSON] = []
@@ -212,6 +224,35 @@ class MapPlan(StatePlan):
         frame.last_event_id = tip
         succeed_fanout(frame, "MapStateSucceeded")
         return results
+
+    def _run_concurrently(self, entry: Entry, inputs: list[JSON], limit: int) -> list[JSON]:
+        """Up to ``limit`` iterations at once (0: AWS's ceiling); the first failure fails the Map
+        and the iterations still running are recorded as aborted."""
+        frame = entry.frame
+        ceiling = INLINE_CONCURRENCY_CEILING
+        run = ConcurrentRun(len(inputs), min(limit, ceiling) if limit > 0 else ceiling)
+
+        def iteration(index: int, _run: ConcurrentRun) -> Outcome:
+            details = {"index": index, "name": self.name}
+            child = frame.child()
+            child.add_event("MapIterationStarted", details)
+            try:
+                value = self.processor.run(child, inputs[index])
+            except StatesError as error:
+                child.add_event("MapIterationFailed", details)
+                return Outcome(error=error)
+            if run.failed.is_set():
+                child.add_event("MapIterationAborted", details)
+                return Outcome(aborted=True)
+            child.add_event("MapIterationSucceeded", details)
+            return Outcome(value)
+
+        outcomes = run.run(iteration)
+        frame.last_event_id = frame.execution.log.last_id
+        if run.first_error is not None:
+            raise run.first_error
+        succeed_fanout(frame, "MapStateSucceeded")
+        return [outcome.value for outcome in outcomes if outcome is not None]
 
     def _run_distributed(self, entry: Entry, inputs: list[JSON], tolerance: int) -> list[JSON]:
         frame = entry.frame

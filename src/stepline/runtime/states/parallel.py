@@ -10,7 +10,12 @@ from stepline.runtime.entry import Entry
 from stepline.runtime.events import Json
 from stepline.runtime.plan import MachinePlan, StatePlan, Step, compile_catchers
 from stepline.runtime.retry import run_with_retries
-from stepline.runtime.states.fanout import succeed_fanout
+from stepline.runtime.states.fanout import (
+    ConcurrentRun,
+    Outcome,
+    contains_tasks,
+    succeed_fanout,
+)
 
 
 class ParallelPlan(StatePlan):
@@ -19,6 +24,7 @@ class ParallelPlan(StatePlan):
     def __init__(self, state: ParallelState) -> None:
         super().__init__(state)
         self.branches = tuple(MachinePlan(branch) for branch in state.branches)
+        self.waits_on_tasks = any(contains_tasks(branch) for branch in state.branches)
         self.retriers = state.retry
         self.catchers = compile_catchers(state, self.is_jsonata)
         self.parameters = template_transform(state.parameters, "Parameters")
@@ -52,6 +58,8 @@ class ParallelPlan(StatePlan):
         return self.finish_jsonpath(entry, results, self.place)
 
     def _run_branches(self, entry: Entry, data: JSON) -> list[JSON]:
+        if self.waits_on_tasks and len(self.branches) > 1:
+            return self._run_branches_concurrently(entry, data)
         frame = entry.frame
         start = frame.last_event_id
         results: list[JSON] = []
@@ -69,6 +77,25 @@ class ParallelPlan(StatePlan):
         frame.last_event_id = tip
         succeed_fanout(frame, "ParallelStateSucceeded")
         return results
+
+    def _run_branches_concurrently(self, entry: Entry, data: JSON) -> list[JSON]:
+        """Every branch at once (they wait on Tasks); the first failure fails the Parallel."""
+        frame = entry.frame
+        text = _given_text(entry, data)
+        run = ConcurrentRun(len(self.branches), len(self.branches))
+
+        def branch(index: int, _run: ConcurrentRun) -> Outcome:
+            try:
+                return Outcome(self.branches[index].run(frame.child(), data, text))
+            except StatesError as error:
+                return Outcome(error=error)
+
+        outcomes = run.run(branch)
+        frame.last_event_id = frame.execution.log.last_id
+        if run.first_error is not None:
+            raise run.first_error
+        succeed_fanout(frame, "ParallelStateSucceeded")
+        return [outcome.value for outcome in outcomes if outcome is not None]
 
 
 def _given_text(entry: Entry, data: JSON) -> str | None:
