@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import Any
 
 from stepline.asl.jsontext import dumps, loads
+from stepline.cli.arguments import add_substitution_option, parse_substitutions
 from stepline.runtime import (
     FakeClock,
     FunctionRegistry,
@@ -35,13 +36,7 @@ def register(subparsers: Any) -> None:
         metavar="MODULE",
         help="a module (dotted name or .py file) whose functions Lambda Tasks may call",
     )
-    parser.add_argument(
-        "--substitution",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="replace ${NAME} in the definition before validating it",
-    )
+    add_substitution_option(parser)
     parser.add_argument("--history", action="store_true", help="also print the events")
     parser.add_argument(
         "--real-time", action="store_true", help="let Wait states really wait (default: skip)"
@@ -78,20 +73,11 @@ def _import(reference: str) -> ModuleType:
     return importlib.import_module(reference)
 
 
-def _substitutions(pairs: list[str]) -> dict[str, str]:
-    result: dict[str, str] = {}
-    for pair in pairs:
-        name, separator, value = pair.partition("=")
-        if not separator:
-            raise SystemExit(f"--substitution expects NAME=VALUE, got {pair!r}")
-        result[name] = value
-    return result
-
-
 def run(arguments: argparse.Namespace) -> int:
     try:
         plan = compile_definition(
-            arguments.file.read_text(), substitutions=_substitutions(arguments.substitution)
+            arguments.file.read_text(),
+            substitutions=parse_substitutions("run", arguments.substitution),
         )
     except InvalidDefinitionError as error:
         print(error.message, file=sys.stderr)

@@ -10,31 +10,16 @@ from typing import Any
 
 from stepline.asl.definitions import load_definition, validate_definition
 from stepline.asl.diagnostics import Diagnostic
+from stepline.cli.arguments import add_substitution_option, parse_substitutions
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("validate", help="validate state machine definitions")
     parser.add_argument("files", metavar="FILE", nargs="+", type=Path)
-    parser.add_argument(
-        "--substitution",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="replace ${NAME} in the definition text (as DefinitionSubstitutions do)",
-    )
+    add_substitution_option(parser)
     parser.add_argument("--type", default="STANDARD", choices=("STANDARD", "EXPRESS"))
     parser.add_argument("--json", action="store_true", help="print diagnostics as JSON")
     parser.set_defaults(handler=run)
-
-
-def _substitutions(pairs: list[str]) -> dict[str, str]:
-    substitutions: dict[str, str] = {}
-    for pair in pairs:
-        name, separator, value = pair.partition("=")
-        if not separator:
-            raise SystemExit(f"stepline validate: --substitution needs NAME=VALUE, got {pair!r}")
-        substitutions[name] = value
-    return substitutions
 
 
 def check_file(path: Path, substitutions: dict[str, str], machine_type: str) -> list[Diagnostic]:
@@ -50,7 +35,7 @@ def check_file(path: Path, substitutions: dict[str, str], machine_type: str) -> 
 
 
 def run(arguments: argparse.Namespace) -> int:
-    substitutions = _substitutions(arguments.substitution)
+    substitutions = parse_substitutions("validate", arguments.substitution)
     results = {
         str(path): check_file(path, substitutions, arguments.type) for path in arguments.files
     }
