@@ -37,7 +37,10 @@ from stepline.asl.errors import StatesRuntime
 from stepline.asl.jsonpath import PathNotFound, compile_path
 from stepline.asl.model import ChoiceRule
 from stepline.asl.scope import JSON, Scope
-from stepline.asl.timestamps import InvalidTimestamp, is_timestamp, parse_timestamp
+from stepline.asl.timestamps import (
+    is_timestamp,
+    timestamp_or_none,
+)
 
 Predicate = Callable[[Scope], bool]
 Reader = Callable[[Scope], JSON]
@@ -141,7 +144,7 @@ def _accept_for(kind: str, comparator: str) -> Accept:
     if kind == "Boolean":
         return _accept_boolean
     if kind == "Timestamp":
-        return _accept_timestamp
+        return timestamp_or_none
     return _accept_string if comparator == "Equals" else _accept_string_for_ordering
 
 
@@ -151,15 +154,6 @@ def _accept_number(value: JSON) -> Any:
 
 def _accept_boolean(value: JSON) -> Any:
     return value if type(value) is bool else None
-
-
-def _accept_timestamp(value: JSON) -> Any:
-    if type(value) is not str:
-        return None
-    try:
-        return parse_timestamp(value)
-    except InvalidTimestamp:
-        return None
 
 
 def _accept_string(value: JSON) -> Any:
