@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
 
 from stepline.asl import jsonata
 from stepline.asl.jsonpath import PathNotFound, compile_path
 from stepline.asl.model import Payload, WaitState
 from stepline.asl.scope import JSON
+from stepline.asl.timestamps import timestamp_or_none, to_datetime
 from stepline.runtime.dataflow import jsonata_evaluator
 from stepline.runtime.entry import Entry
 from stepline.runtime.plan import StatePlan, Step
@@ -17,34 +16,7 @@ from stepline.runtime.plan import StatePlan, Step
 # AWS keeps delays in a signed 32-bit count of seconds.
 MAX_DELAY_SECONDS = 2**31 - 1
 
-_TIMESTAMP = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})\Z"
-)
-
 Delay = Callable[[Entry, JSON], float]
-
-
-def parse_timestamp(text: str) -> datetime | None:
-    """An ISO 8601 extended offset date-time (``2016-03-14T01:59:00Z``, offsets, any fraction)."""
-    match = _TIMESTAMP.match(text)
-    if match is None:
-        return None
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    try:
-        tz = UTC if zone == "Z" else _offset(zone)
-        moment = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=tz
-        )
-    except ValueError:
-        return None
-    if fraction:
-        moment += timedelta(microseconds=int(fraction[:6].ljust(6, "0")))
-    return moment
-
-
-def _offset(zone: str) -> timezone:
-    sign = -1 if zone[0] == "-" else 1
-    return timezone(sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6])))
 
 
 class WaitPlan(StatePlan):
@@ -112,12 +84,12 @@ def _seconds(entry: Entry, value: JSON, field: str, path_text: str) -> float:
 
 
 def _until(entry: Entry, value: JSON, field: str, path_text: str) -> float:
-    moment = parse_timestamp(value) if isinstance(value, str) else None
-    if moment is None:
+    instant = timestamp_or_none(value)
+    if instant is None:
         raise entry.runtime_error(
             f"The {field} parameter does not reference a valid ISO-8601 extended offset "
             f"date-time format string: {path_text} == {value}"
         )
     # AWS counts a timestamp to the second: the fraction is dropped, not waited for.
-    moment = moment.replace(microsecond=0)
+    moment = to_datetime(instant).replace(microsecond=0)
     return max(0.0, (moment - entry.frame.execution.clock.now()).total_seconds())
