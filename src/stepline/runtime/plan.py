@@ -161,7 +161,7 @@ class MachinePlan:
             text = None
             entry = Entry(frame, state, data, entered_id)
             step = _execute(state, entry)
-            output_text = _checked_text(state, step.output)
+            output_text = checked_text(step.output, state.name)
             if state.emits_exit:
                 frame.add_event(state.exited_type, _exited_details(state.name, step, output_text))
             if step.assigned:
@@ -198,12 +198,15 @@ def record_evaluation_failure(entry: Entry, error: StatesError) -> None:
     frame.add_event("EvaluationFailed", details)
 
 
-def _checked_text(state: StatePlan, output: JSON) -> str:
-    """The output as JSON text, after checking it against AWS's payload quota."""
-    text = dumps(output)
+def checked_text(value: JSON, producer: str) -> str:
+    """``value`` as JSON text, after checking it against AWS's payload quota.
+
+    ``producer`` names the state or task resource in the error, as AWS words it.
+    """
+    text = dumps(value)
     if len(text) > PAYLOAD_LIMIT_CHARACTERS and len(text.encode()) > PAYLOAD_LIMIT_BYTES:
         raise StatesDataLimitExceeded(
-            f"The state/task '{state.name}' returned a result with a size exceeding the "
+            f"The state/task '{producer}' returned a result with a size exceeding the "
             "maximum number of bytes service limit."
         )
     return text
@@ -224,8 +227,3 @@ def _exited_details(name: str, step: Step, output_text: str) -> dict[str, Any]:
 PAYLOAD_LIMIT_BYTES = 256 * 1024
 # Characters are never fewer than bytes: a text this short needs no encoding to be measured.
 PAYLOAD_LIMIT_CHARACTERS = PAYLOAD_LIMIT_BYTES // 4
-
-
-def json_size(value: JSON) -> int:
-    """Bytes of ``value`` as UTF-8 JSON text, as AWS measures payloads against its quota."""
-    return len(dumps(value).encode())

@@ -19,9 +19,7 @@ from stepline.runtime.entry import Entry
 from stepline.runtime.events import Json
 from stepline.runtime.frame import NOT_TRUNCATED
 from stepline.runtime.functions import function_name_of, invoke_response
-from stepline.runtime.plan import json_size
-
-PAYLOAD_LIMIT_BYTES = 256 * 1024
+from stepline.runtime.plan import checked_text
 
 _FUNCTION_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:[^:]+(:[^:]+)?\Z")
 _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix="stepline-task")
@@ -66,15 +64,6 @@ def _call(invocation: Invocation, reference: str, payload: JSON) -> JSON:
         raise StatesError("", TIMEOUT) from None
 
 
-def _check_size(result: JSON, resource_name: str) -> None:
-    if json_size(result) > PAYLOAD_LIMIT_BYTES:
-        raise StatesError(
-            f"The state/task '{resource_name}' returned a result with a size exceeding the "
-            "maximum number of bytes service limit.",
-            "States.DataLimitExceeded",
-        )
-
-
 class LambdaFunction:
     """``arn:aws:lambda:…:function:NAME``: the parameters are the event, the return the result."""
 
@@ -94,7 +83,7 @@ class LambdaFunction:
         frame.add_event("LambdaFunctionStarted")
         try:
             result = _call(invocation, self.arn, invocation.parameters)
-            _check_size(result, self.arn)
+            checked_text(result, self.arn)
         except StatesError as error:
             if error.error == TIMEOUT:
                 frame.add_event("LambdaFunctionTimedOut", {"error": error.error})
@@ -158,7 +147,7 @@ class LambdaInvokeIntegration:
         except TaskError as error:
             raise TaskError(error.error, _compact(error.cause)) from None
         result = invoke_response(returned)
-        _check_size(result, self.resource_type)
+        checked_text(result, self.resource_type)
         return result
 
 
