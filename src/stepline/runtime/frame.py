@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stepline.asl.scope import JSON
-from stepline.runtime.clock import Clock, format_timestamp
+from stepline.runtime.clock import Clock
 from stepline.runtime.events import EventLog
 from stepline.runtime.functions import FunctionRegistry
 
@@ -41,8 +41,6 @@ class Frame:
     execution: Execution
     variables: MutableMapping[str, JSON] = field(default_factory=dict)
     last_event_id: int = 0
-    map_item: dict[str, JSON] | None = None
-    """``{"Index": i, "Value": v}`` inside a Map iteration's ItemSelector (``$$.Map.Item``)."""
 
     def add_event(self, event_type: str, details: dict[str, Any] | None = None) -> int:
         """Record an event following this frame's last one, and make it the last."""
@@ -60,14 +58,8 @@ class Frame:
         state: dict[str, Any] = {"EnteredTime": entered_time, "Name": state_name}
         if retry_count is not None:
             state["RetryCount"] = retry_count
-        context: dict[str, Any] = {
+        return {
             "Execution": self.execution.execution_object,
             "State": state,
             "StateMachine": self.execution.state_machine_object,
         }
-        if self.map_item is not None:
-            context["Map"] = {"Item": self.map_item}
-        return context
-
-    def now_text(self) -> str:
-        return format_timestamp(self.execution.clock.now())

@@ -53,9 +53,6 @@ class FunctionRegistry:
     def register(self, name: str, handler: Handler) -> None:
         self._handlers[name] = handler
 
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and function_name_of(name) in self._handlers
-
     def invoke(self, reference: str, payload: JSON, *, region: str, account: str) -> JSON:
         """Run the function ``reference`` names with ``payload`` as its event."""
         name = function_name_of(reference)

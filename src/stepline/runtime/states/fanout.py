@@ -34,12 +34,6 @@ def succeed_fanout(frame: Frame, event_type: str) -> None:
     frame.last_event_id = tip
 
 
-def run_child(frame: Frame, run: Callable[[Frame], JSON]) -> tuple[Frame, JSON]:
-    """Run ``run`` in a child frame that starts from ``frame``'s tip; errors propagate."""
-    child = frame.child()
-    return child, run(child)
-
-
 def number_reader(
     is_jsonata: bool, value: JSON, path_text: str | None, field: str, kind: str
 ) -> NumberReader | None:
@@ -83,11 +77,6 @@ def _as_number(value: Any, kind: str) -> int | float | None:
 
 def _text(value: JSON) -> str:
     return dumps(value)
-
-
-def iteration_error(error: StatesError) -> StatesError:
-    """The error a failed iteration or branch raises from the Map/Parallel state itself."""
-    return StatesError(error.cause, error.error)
 
 
 # Concurrent iterations and branches ---------------------------------------------------------
