@@ -68,6 +68,17 @@ class MapPlan(StatePlan):
         self.result_selector = template_transform(state.result_selector, "ResultSelector")
         self.place = result_placer(state.result_path)
         self.batcher = state.item_batcher.value if state.item_batcher is not None else None
+        batcher: dict[str, Any] = self.batcher or {}
+        self.batch_size_path = (
+            path_selector(batcher["MaxItemsPerBatchPath"], "MaxItemsPerBatchPath")
+            if "MaxItemsPerBatchPath" in batcher
+            else None
+        )
+        self.batch_input = (
+            template_transform(Payload(batcher["BatchInput"]), "BatchInput")
+            if "BatchInput" in batcher and not self.is_jsonata
+            else None
+        )
         lang = self.is_jsonata
         self.max_concurrency = number_reader(
             lang, state.max_concurrency, state.max_concurrency_path, "MaxConcurrency", "integer"
@@ -164,16 +175,12 @@ class MapPlan(StatePlan):
     def _batch(self, entry: Entry, data: JSON, inputs: list[JSON]) -> list[JSON]:
         batcher: dict[str, Any] = self.batcher or {}
         size = batcher.get("MaxItemsPerBatch")
-        if size is None and "MaxItemsPerBatchPath" in batcher:
-            size = path_selector(batcher["MaxItemsPerBatchPath"], "MaxItemsPerBatchPath")(
-                entry, data
-            )  # type: ignore[misc]
+        if size is None and self.batch_size_path is not None:
+            size = self.batch_size_path(entry, data)
         size = int(size) if size else len(inputs) or 1
         batch_input = batcher.get("BatchInput")
-        if batch_input is not None and not self.is_jsonata:
-            selector = template_transform(Payload(batch_input), "BatchInput")
-            assert selector is not None
-            batch_input = selector(entry, data)
+        if self.batch_input is not None:
+            batch_input = self.batch_input(entry, data)
         batches = []
         for start in range(0, len(inputs), size):
             batch: dict[str, JSON] = {}
