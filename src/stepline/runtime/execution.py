@@ -1,8 +1,9 @@
 """Running a compiled definition in-process, from start to end, and what that produced.
 
-This is the interpreter's driver for callers that run a whole execution at once: the CLI,
-users' own test suites, the conformance runner and the benchmarks. The durable engine (a later
-layer) drives the same plans step by step and commits each step's events.
+This is the entry point for callers that run a whole execution at once: the CLI, users' own
+test suites, the conformance runner and the benchmarks. It starts the execution's run and hands
+it to the in-process driver; the durable engine (a later layer) drives the same runs through
+the transition function, committing each step's events.
 """
 
 from __future__ import annotations
@@ -10,20 +11,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from stepline.asl.definitions import format_invalid_definition, parse_state_machine
 from stepline.asl.diagnostics import Diagnostic
-from stepline.asl.errors import StatesError
-from stepline.asl.jsontext import dumps, loads
+from stepline.asl.jsontext import loads
 from stepline.asl.scope import JSON
 from stepline.runtime.clock import Clock, SystemClock, format_timestamp
+from stepline.runtime.driver import drive
 from stepline.runtime.events import EventLog, HistoryEvent, Json
 from stepline.runtime.frame import NOT_TRUNCATED, Execution, Frame
 from stepline.runtime.functions import FunctionRegistry
 from stepline.runtime.plan import MachinePlan
-
-Status = Literal["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
+from stepline.runtime.transition import Status, begin
 
 
 class InvalidDefinitionError(ValueError):
@@ -130,27 +130,12 @@ def run_execution(
         },
     )
     frame.last_event_id = 0  # AWS starts the first state's chain afresh.
-    return _finish(plan, frame, data, input_text, execution_arn)
-
-
-def _finish(
-    plan: Plan, frame: Frame, data: JSON, text: str | None, execution_arn: str
-) -> ExecutionResult:
-    log = frame.execution.log
-    try:
-        output = plan.machine.run(frame, data, text)
-    except StatesError as error:
-        details = {}
-        if error.cause:
-            details["cause"] = error.cause
-        if error.error:
-            details["error"] = error.error
-        frame.add_event("ExecutionFailed", details)
-        return ExecutionResult(
-            "FAILED", None, error.error or None, error.cause or None, log.events, execution_arn
-        )
-    text = dumps(output)
-    frame.add_event(
-        "ExecutionSucceeded", {"output": Json(output, text), "outputDetails": NOT_TRUNCATED}
+    ending = drive(begin(plan.machine, frame, data, input_text))
+    return ExecutionResult(
+        ending.status,
+        ending.output,
+        ending.error,
+        ending.cause,
+        log.events,
+        execution_arn,
     )
-    return ExecutionResult("SUCCEEDED", text, None, None, log.events, execution_arn)

@@ -7,6 +7,7 @@ frame of its own whose variables layer over its parent's (inner assignments neve
 
 from __future__ import annotations
 
+import itertools
 from collections import ChainMap
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
@@ -34,6 +35,17 @@ class Execution:
     region: str = "us-east-1"
     account: str = "111111111111"
     execution_arn: str = ""
+    keys: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    """Where effect keys come from: 1, 2, 3... in the order the execution starts its effects."""
+
+    cancelled: list[int] = field(default_factory=list)
+    """Keys of started effects no longer wanted (their iteration or branch was aborted)."""
+
+    def new_key(self) -> int:
+        return next(self.keys)
+
+    def cancel(self, key: int) -> None:
+        self.cancelled.append(key)
 
 
 @dataclass(slots=True)
@@ -41,6 +53,8 @@ class Frame:
     execution: Execution
     variables: MutableMapping[str, JSON] = field(default_factory=dict)
     last_event_id: int = 0
+    suspended_in: str | None = None
+    """The type of the state this frame's routine is suspended in (it awaits effects), if any."""
 
     def add_event(self, event_type: str, details: dict[str, Any] | None = None) -> int:
         """Record an event following this frame's last one, and make it the last."""

@@ -1,8 +1,9 @@
-"""The compiled plan: one ``StatePlan`` per state, linked to its successors, and the loop that
+"""The compiled plan: one ``StatePlan`` per state, linked to its successors, and the routine that
 runs a state machine (the whole definition, a Parallel branch, a Map iteration) over a frame.
 
 Plans are immutable after ``link``; everything that changes while an execution runs lives in
-its ``Frame`` and in the ``Entry`` of the state being run.
+its ``Frame``, in the ``Entry`` of the state being run and, while a state waits on the world,
+in the suspended routine (``stepline.runtime.effects``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from stepline.runtime.dataflow import (
     path_selector,
     result_placer,
 )
+from stepline.runtime.effects import Routine
 from stepline.runtime.entry import Entry
 from stepline.runtime.events import Json
 from stepline.runtime.frame import NOT_TRUNCATED, Frame
@@ -44,9 +46,14 @@ class Step(NamedTuple):
 
 
 class StatePlan:
-    """What every compiled state has. Subclasses implement ``execute``."""
+    """What every compiled state has.
+
+    A state that completes at once implements ``execute``; one that may wait on the world
+    (Task, Wait, Map, Parallel) sets ``suspends`` and implements the routine ``run`` instead.
+    """
 
     emits_exit = True
+    suspends = False
     can_retry = False
     """Task, Map and Parallel: their context object carries ``State.RetryCount``."""
 
@@ -83,6 +90,10 @@ class StatePlan:
 
     def execute(self, entry: Entry) -> Step:
         raise NotImplementedError
+
+    def run(self, entry: Entry) -> Routine[Step]:
+        return self.execute(entry)
+        yield []  # pragma: no cover - makes this a generator
 
     # Shared endings -------------------------------------------------------------------------
 
@@ -146,7 +157,7 @@ class MachinePlan:
             plan.link(self.states)
         self.start = self.states[machine.start_at]
 
-    def run(self, frame: Frame, data: JSON, text: str | None = None) -> JSON:
+    def run(self, frame: Frame, data: JSON, text: str | None = None) -> Routine[JSON]:
         """Run from StartAt to an end; returns the output or raises the uncaught StatesError.
 
         ``text`` is ``data`` as the caller wrote it: AWS shows the first state the execution
@@ -160,7 +171,12 @@ class MachinePlan:
             )
             text = None
             entry = Entry(frame, state, data, entered_id)
-            step = _execute(state, entry)
+            if state.suspends:
+                frame.suspended_in = state.type
+                step = yield from _run(state, entry)
+                frame.suspended_in = None
+            else:
+                step = _execute(state, entry)
             output_text = checked_text(step.output, state.name)
             if state.emits_exit:
                 frame.add_event(state.exited_type, _exited_details(state.name, step, output_text))
@@ -175,12 +191,24 @@ def _execute(state: StatePlan, entry: Entry) -> Step:
     try:
         return state.execute(entry)
     except StatesError as error:
-        entry.qualify(error)
-        record_evaluation_failure(entry, error)
-        for catcher in state.catchers:
-            if error_matches(catcher.error_equals, error.error):
-                return catcher.handle(entry, {"Error": error.error, "Cause": error.cause})
-        raise
+        return _catch(state, entry, error)
+
+
+def _run(state: StatePlan, entry: Entry) -> Routine[Step]:
+    try:
+        return (yield from state.run(entry))
+    except StatesError as error:
+        return _catch(state, entry, error)
+
+
+def _catch(state: StatePlan, entry: Entry, error: StatesError) -> Step:
+    """The step of the first catcher that takes ``error``; else ``error`` propagates."""
+    entry.qualify(error)
+    record_evaluation_failure(entry, error)
+    for catcher in state.catchers:
+        if error_matches(catcher.error_equals, error.error):
+            return catcher.handle(entry, {"Error": error.error, "Cause": error.cause})
+    raise error
 
 
 def record_evaluation_failure(entry: Entry, error: StatesError) -> None:

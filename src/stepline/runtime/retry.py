@@ -8,7 +8,8 @@ from typing import TypeVar
 
 from stepline.asl.errors import StatesError, error_matches
 from stepline.asl.model import Retrier
-from stepline.runtime.clock import Clock
+from stepline.runtime.effects import Routine, sleep
+from stepline.runtime.frame import Execution
 
 T = TypeVar("T")
 
@@ -23,13 +24,13 @@ def backoff_seconds(retrier: Retrier, attempt: int, rng: random.Random | None = 
     return float(delay)
 
 
-def run_with_retries(
+def with_retries(
     retriers: Sequence[Retrier],
-    clock: Clock,
-    attempt: Callable[[], T],
+    execution: Execution,
+    attempt: Callable[[], Routine[T]],
     on_retry: Callable[[int], None] | None = None,
-) -> T:
-    """Call ``attempt`` until it succeeds or an error no retrier takes (or one exhausted) escapes.
+) -> Routine[T]:
+    """Run ``attempt`` until it succeeds or an error no retrier takes (or one exhausted) escapes.
 
     Each retrier counts its own attempts; the first retrier whose ErrorEquals matches the error
     decides, as the spec says, even if it has no attempts left.
@@ -38,12 +39,12 @@ def run_with_retries(
     retries = 0
     while True:
         try:
-            return attempt()
+            return (yield from attempt())
         except StatesError as error:
             index = _matching(retriers, error.error)
             if index is None or counts[index] >= retriers[index].max_attempts:
                 raise
-            clock.sleep(backoff_seconds(retriers[index], counts[index]))
+            yield from sleep(execution, backoff_seconds(retriers[index], counts[index]))
             counts[index] += 1
             retries += 1
             if on_retry is not None:

@@ -5,7 +5,7 @@ FAILED, RETRIABLE or CAUGHT_ERROR), ``output``, ``error``/``cause``, ``nextState
 DEBUG and TRACE levels, ``inspectionData`` with the value after each processing stage.
 
 TestState differs from an execution, which is why it drives the compiled plan's stages itself
-instead of calling ``StatePlan.execute``: a state runs once (a matching retrier is reported as
+instead of running ``StatePlan.run``: a state runs once (a matching retrier is reported as
 RETRIABLE with its back-off, not waited for), a Task, Map or Parallel may take a mocked result
 or error instead of doing its work, and each stage's value is reported. The stages are the
 plan's own compiled callables, so the data flow is the interpreter's, and the interpreter's hot
@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from stepline.asl.definitions import format_invalid_definition, load_definition
 from stepline.asl.errors import StatesError, TaskError, error_matches
@@ -27,6 +27,8 @@ from stepline.asl.jsontext import dumps, loads
 from stepline.asl.model import MapState, Retrier, StateMachine
 from stepline.asl.scope import JSON
 from stepline.runtime.clock import Clock, FakeClock, SystemClock, format_timestamp
+from stepline.runtime.driver import drive
+from stepline.runtime.effects import Routine
 from stepline.runtime.entry import Entry
 from stepline.runtime.events import EventLog, Json
 from stepline.runtime.execution import InvalidDefinitionError, compile_definition
@@ -34,6 +36,9 @@ from stepline.runtime.frame import NOT_TRUNCATED, Execution, Frame
 from stepline.runtime.functions import FunctionRegistry
 from stepline.runtime.plan import StatePlan, Step
 from stepline.runtime.resources import Invocation
+from stepline.runtime.transition import Run
+
+T = TypeVar("T")
 
 INSPECTION_LEVELS = ("INFO", "DEBUG", "TRACE")
 FIELD_VALIDATION_MODES = ("STRICT", "PRESENT", "NONE")
@@ -415,7 +420,12 @@ def _execute(request: Request, entry: Entry, inspection: dict[str, Any]) -> Step
         if plan.select_input is not None:
             selected = plan.select_input(entry, selected)
         inspection["afterInputPath"] = selected
-    return plan.execute(entry)
+    return _complete(entry, plan.run(entry))
+
+
+def _complete(entry: Entry, routine: Routine[T]) -> T:
+    """Run ``routine`` to its end, its effects carried out in-process."""
+    return drive(Run(entry.frame.execution, routine))
 
 
 def _pass(request: Request, entry: Entry, inspection: dict[str, Any]) -> Step:
@@ -468,7 +478,7 @@ def _task(request: Request, entry: Entry, inspection: dict[str, Any]) -> Step:
         invocation = Invocation(
             entry, arguments, plan.timeout(entry, arguments), plan.heartbeat(entry, arguments)
         )
-        result = plan.resource.invoke(invocation)
+        result = _complete(entry, plan.resource.invoke(invocation))
     inspection["result"] = result
     if plan.is_jsonata:
         return plan.finish_jsonata(entry, result, result=result)  # type: ignore[no-any-return]

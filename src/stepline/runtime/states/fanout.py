@@ -9,10 +9,8 @@ from that same inner event, and the state's own Succeeded event does not become 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from stepline.asl.errors import StatesError
@@ -21,8 +19,9 @@ from stepline.asl.jsontext import dumps
 from stepline.asl.model import MapState, ParallelState, Payload, StateMachine, TaskState
 from stepline.asl.scope import JSON
 from stepline.runtime.dataflow import jsonata_evaluator
+from stepline.runtime.effects import Effect, Routine
 from stepline.runtime.entry import Entry
-from stepline.runtime.frame import Frame
+from stepline.runtime.frame import Execution, Frame
 
 NumberReader = Callable[[Entry, JSON], JSON]
 
@@ -32,6 +31,12 @@ def succeed_fanout(frame: Frame, event_type: str) -> None:
     tip = frame.last_event_id
     frame.add_event(event_type)
     frame.last_event_id = tip
+
+
+def abort_running_state(frame: Frame) -> None:
+    """Record that the state an aborted iteration or branch was running is aborted."""
+    if frame.suspended_in is not None:
+        frame.add_event(f"{frame.suspended_in}StateAborted")
 
 
 def number_reader(
@@ -88,8 +93,8 @@ INLINE_CONCURRENCY_CEILING = 40
 def contains_tasks(machine: StateMachine) -> bool:
     """Whether a nested machine can wait on work outside the interpreter (a Task, at any depth).
 
-    Only such machines gain from running concurrently: pure data states are CPU-bound and would
-    only pay for threads.
+    Only such machines gain from running concurrently: pure data states never wait, and run
+    one after another they keep AWS's sequential linking of events.
     """
     for state in machine.states.values():
         if isinstance(state, TaskState):
@@ -103,37 +108,94 @@ def contains_tasks(machine: StateMachine) -> bool:
 
 @dataclass
 class Outcome:
-    """How one concurrent run ended: its value, or its error, or that it was cut short."""
+    """How one concurrent unit ended: its value, or its error."""
 
     value: JSON = None
     error: StatesError | None = None
-    aborted: bool = False
 
 
-@dataclass
-class ConcurrentRun:
-    """Runs ``count`` units with at most ``limit`` at once; after a failure, none starts and
-    those still running end as aborted (their work finishes, their result is dropped)."""
+Unit = Callable[[int], Routine[Outcome]]
 
-    count: int
-    limit: int
-    failed: threading.Event = field(default_factory=threading.Event)
-    first_error: StatesError | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def run(self, unit: Callable[[int, ConcurrentRun], Outcome]) -> list[Outcome | None]:
-        workers = max(1, min(self.limit, self.count))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stepline-fanout") as pool:
-            futures = [pool.submit(self._guarded, unit, index) for index in range(self.count)]
-            return [future.result() for future in futures]
+def run_concurrently(
+    execution: Execution, count: int, limit: int, unit: Unit, abort: Callable[[int], None]
+) -> Routine[list[Outcome | None]]:
+    """Run units ``0..count-1``, at most ``limit`` at once, as one routine.
 
-    def _guarded(self, unit: Callable[[int, ConcurrentRun], Outcome], index: int) -> Outcome | None:
-        if self.failed.is_set():
-            return None
-        outcome = unit(index, self)
-        if outcome.error is not None:
-            with self._lock:
-                if self.first_error is None:
-                    self.first_error = outcome.error
-            self.failed.set()
-        return outcome
+    The units' effects go out together and each signal resumes the unit that awaits it. The
+    first unit to fail ends the run: no other unit starts, and those still running are closed
+    and handed to ``abort`` (in index order) to record it; the work they awaited is cancelled.
+    """
+    fan = _FanOut(count, unit)
+    fan.start_more(limit)
+    while fan.running and fan.failure is None:
+        signal = yield fan.take_effects()
+        index = fan.owner.pop(signal.key, None)
+        if index is not None and index in fan.running:
+            fan.resume(index, fan.running[index].send, signal)
+            fan.start_more(limit)
+    if fan.failure is not None:
+        fan.abort_running(execution, abort)
+    return fan.outcomes
+
+
+def collect_outcomes(
+    frame: Frame, outcomes: list[Outcome | None], succeeded_type: str
+) -> list[JSON]:
+    """The units' values in order; or the failure that ended the run, raised."""
+    frame.last_event_id = frame.execution.log.last_id
+    for outcome in outcomes:
+        if outcome is not None and outcome.error is not None:
+            raise outcome.error
+    succeed_fanout(frame, succeeded_type)
+    return [outcome.value for outcome in outcomes if outcome is not None]
+
+
+class _FanOut:
+    """The bookkeeping of ``run_concurrently``: which unit runs, and which effects it awaits."""
+
+    def __init__(self, count: int, unit: Unit) -> None:
+        self.count = count
+        self.unit = unit
+        self.outcomes: list[Outcome | None] = [None] * count
+        self.running: dict[int, Routine[Outcome]] = {}
+        self.owner: dict[int, int] = {}
+        self.effects: list[Effect] = []
+        self.next_index = 0
+        self.failure: StatesError | None = None
+
+    def start_more(self, limit: int) -> None:
+        while self.failure is None and self.next_index < self.count and len(self.running) < limit:
+            index = self.next_index
+            self.next_index += 1
+            routine = self.unit(index)
+            self.running[index] = routine
+            self.resume(index, routine.send, None)  # send(None) starts a routine
+
+    def resume(self, index: int, send: Callable[[Any], list[Effect]], signal: Any) -> None:
+        try:
+            effects = send(signal)
+        except StopIteration as stop:
+            del self.running[index]
+            outcome: Outcome = stop.value
+            self.outcomes[index] = outcome
+            if outcome.error is not None and self.failure is None:
+                self.failure = outcome.error
+            return
+        for effect in effects:
+            self.owner[effect.key] = index
+        self.effects.extend(effects)
+
+    def take_effects(self) -> list[Effect]:
+        effects, self.effects = self.effects, []
+        return effects
+
+    def abort_running(self, execution: Execution, abort: Callable[[int], None]) -> None:
+        awaited: dict[int, list[int]] = {}
+        for key, index in self.owner.items():
+            awaited.setdefault(index, []).append(key)
+        for index in sorted(self.running):
+            self.running.pop(index).close()
+            abort(index)
+            for key in awaited.get(index, ()):
+                execution.cancel(key)

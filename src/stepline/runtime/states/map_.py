@@ -23,6 +23,7 @@ from stepline.runtime.dataflow import (
     result_placer,
     template_transform,
 )
+from stepline.runtime.effects import Routine
 from stepline.runtime.entry import Entry
 from stepline.runtime.events import EventLog
 from stepline.runtime.frame import Execution, Frame
@@ -33,19 +34,22 @@ from stepline.runtime.plan import (
     compile_catchers,
     record_evaluation_failure,
 )
-from stepline.runtime.retry import run_with_retries
+from stepline.runtime.retry import with_retries
 from stepline.runtime.states.fanout import (
     INLINE_CONCURRENCY_CEILING,
-    ConcurrentRun,
     Outcome,
+    abort_running_state,
+    collect_outcomes,
     contains_tasks,
     number_reader,
+    run_concurrently,
     succeed_fanout,
 )
 
 
 class MapPlan(StatePlan):
     can_retry = True
+    suspends = True
 
     def __init__(self, state: MapState) -> None:
         super().__init__(state)
@@ -98,12 +102,12 @@ class MapPlan(StatePlan):
             "float",
         )
 
-    def execute(self, entry: Entry) -> Step:
+    def run(self, entry: Entry) -> Routine[Step]:
         data = entry.input
         if not self.is_jsonata and self.select_input is not None:
             data = self.select_input(entry, data)
         try:
-            results = self._map(entry, data)
+            results = yield from self._map(entry, data)
         except StatesError as error:
             # Failures of the Map's own configuration end it at once; everything else (items
             # that are not an array, failed iterations) is recorded as MapStateFailed first.
@@ -117,22 +121,22 @@ class MapPlan(StatePlan):
             results = self.result_selector(entry, results)
         return self.finish_jsonpath(entry, results, self.place)
 
-    def _map(self, entry: Entry, data: JSON) -> list[JSON]:
+    def _map(self, entry: Entry, data: JSON) -> Routine[list[JSON]]:
         limit = 0
         if self.max_concurrency is not None:
             limit = int(self.max_concurrency(entry, data))
         inputs = self._inputs(entry, data)
 
-        def attempt() -> list[JSON]:
+        def attempt() -> Routine[list[JSON]]:
             entry.frame.add_event("MapStateStarted", {"length": len(inputs)})
             tolerance = self._tolerance(entry, data, len(inputs))
             if self.is_distributed:
-                return self._run_distributed(entry, inputs, tolerance)
+                return (yield from self._run_distributed(entry, inputs, tolerance))
             if self.waits_on_tasks and limit != 1 and len(inputs) > 1:
-                return self._run_concurrently(entry, inputs, limit)
-            return self._run_all(entry, inputs)
+                return (yield from self._run_concurrently(entry, inputs, limit))
+            return (yield from self._run_all(entry, inputs))
 
-        return run_with_retries(self.retriers, entry.frame.execution.clock, attempt)
+        return (yield from with_retries(self.retriers, entry.frame.execution, attempt))
 
     def _inputs(self, entry: Entry, data: JSON) -> list[JSON]:
         """Each iteration's input: the items, selected and batched."""
@@ -207,7 +211,7 @@ class MapPlan(StatePlan):
 
     # Iterations -----------------------------------------------------------------------------
 
-    def _run_all(self, entry: Entry, inputs: list[JSON]) -> list[JSON]:
+    def _run_all(self, entry: Entry, inputs: list[JSON]) -> Routine[list[JSON]]:
         """Iterations one after another, linking their events as AWS does for MaxConcurrency 1."""
         frame = entry.frame
         tip = frame.last_event_id
@@ -218,7 +222,7 @@ class MapPlan(StatePlan):
             frame.add_event("MapIterationStarted", details)
             child = frame.child()
             try:
-                results.append(self.processor.run(child, item))
+                results.append((yield from self.processor.run(child, item)))
             except StatesError:
                 frame.last_event_id = child.last_event_id
                 frame.add_event("MapIterationFailed", details)
@@ -232,36 +236,41 @@ class MapPlan(StatePlan):
         succeed_fanout(frame, "MapStateSucceeded")
         return results
 
-    def _run_concurrently(self, entry: Entry, inputs: list[JSON], limit: int) -> list[JSON]:
+    def _run_concurrently(
+        self, entry: Entry, inputs: list[JSON], limit: int
+    ) -> Routine[list[JSON]]:
         """Up to ``limit`` iterations at once (0: AWS's ceiling); the first failure fails the Map
         and the iterations still running are recorded as aborted."""
         frame = entry.frame
         ceiling = INLINE_CONCURRENCY_CEILING
-        run = ConcurrentRun(len(inputs), min(limit, ceiling) if limit > 0 else ceiling)
+        children: dict[int, Frame] = {}
 
-        def iteration(index: int, _run: ConcurrentRun) -> Outcome:
+        def iteration(index: int) -> Routine[Outcome]:
             details = {"index": index, "name": self.name}
-            child = frame.child()
+            child = children[index] = frame.child()
             child.add_event("MapIterationStarted", details)
             try:
-                value = self.processor.run(child, inputs[index])
+                value = yield from self.processor.run(child, inputs[index])
             except StatesError as error:
                 child.add_event("MapIterationFailed", details)
                 return Outcome(error=error)
-            if run.failed.is_set():
-                child.add_event("MapIterationAborted", details)
-                return Outcome(aborted=True)
             child.add_event("MapIterationSucceeded", details)
             return Outcome(value)
 
-        outcomes = run.run(iteration)
-        frame.last_event_id = frame.execution.log.last_id
-        if run.first_error is not None:
-            raise run.first_error
-        succeed_fanout(frame, "MapStateSucceeded")
-        return [outcome.value for outcome in outcomes if outcome is not None]
+        def abort(index: int) -> None:
+            child = children[index]
+            abort_running_state(child)
+            child.add_event("MapIterationAborted", {"index": index, "name": self.name})
 
-    def _run_distributed(self, entry: Entry, inputs: list[JSON], tolerance: int) -> list[JSON]:
+        limit = min(limit, ceiling) if limit > 0 else ceiling
+        outcomes = yield from run_concurrently(
+            frame.execution, len(inputs), limit, iteration, abort
+        )
+        return collect_outcomes(frame, outcomes, "MapStateSucceeded")
+
+    def _run_distributed(
+        self, entry: Entry, inputs: list[JSON], tolerance: int
+    ) -> Routine[list[JSON]]:
         frame = entry.frame
         execution = frame.execution
         machine_arn = execution.state_machine_object["Id"]
@@ -276,7 +285,7 @@ class MapPlan(StatePlan):
         for item in inputs:
             child = Frame(_detached(execution), dict(frame.variables))
             try:
-                results.append(self.processor.run(child, item))
+                results.append((yield from self.processor.run(child, item)))
             except StatesError as error:
                 failures += 1
                 results.append({"Error": error.error, "Cause": error.cause})

@@ -6,20 +6,25 @@ from stepline.asl.errors import StatesError
 from stepline.asl.model import ParallelState
 from stepline.asl.scope import JSON
 from stepline.runtime.dataflow import jsonata_evaluator, result_placer, template_transform
+from stepline.runtime.effects import Routine
 from stepline.runtime.entry import Entry
 from stepline.runtime.events import Json
+from stepline.runtime.frame import Frame
 from stepline.runtime.plan import MachinePlan, StatePlan, Step, compile_catchers
-from stepline.runtime.retry import run_with_retries
+from stepline.runtime.retry import with_retries
 from stepline.runtime.states.fanout import (
-    ConcurrentRun,
     Outcome,
+    abort_running_state,
+    collect_outcomes,
     contains_tasks,
+    run_concurrently,
     succeed_fanout,
 )
 
 
 class ParallelPlan(StatePlan):
     can_retry = True
+    suspends = True
 
     def __init__(self, state: ParallelState) -> None:
         super().__init__(state)
@@ -32,7 +37,7 @@ class ParallelPlan(StatePlan):
         self.result_selector = template_transform(state.result_selector, "ResultSelector")
         self.place = result_placer(state.result_path)
 
-    def execute(self, entry: Entry) -> Step:
+    def run(self, entry: Entry) -> Routine[Step]:
         if self.is_jsonata:
             data = self.arguments(entry, {}) if self.arguments is not None else entry.input
         else:
@@ -42,12 +47,12 @@ class ParallelPlan(StatePlan):
             if self.parameters is not None:
                 data = self.parameters(entry, data)
 
-        def attempt() -> list[JSON]:
+        def attempt() -> Routine[list[JSON]]:
             entry.frame.add_event("ParallelStateStarted")
-            return self._run_branches(entry, data)
+            return (yield from self._run_branches(entry, data))
 
         try:
-            results = run_with_retries(self.retriers, entry.frame.execution.clock, attempt)
+            results = yield from with_retries(self.retriers, entry.frame.execution, attempt)
         except StatesError:
             entry.frame.add_event("ParallelStateFailed")
             raise
@@ -57,9 +62,9 @@ class ParallelPlan(StatePlan):
             results = self.result_selector(entry, results)
         return self.finish_jsonpath(entry, results, self.place)
 
-    def _run_branches(self, entry: Entry, data: JSON) -> list[JSON]:
+    def _run_branches(self, entry: Entry, data: JSON) -> Routine[list[JSON]]:
         if self.waits_on_tasks and len(self.branches) > 1:
-            return self._run_branches_concurrently(entry, data)
+            return (yield from self._run_branches_concurrently(entry, data))
         frame = entry.frame
         start = frame.last_event_id
         results: list[JSON] = []
@@ -69,7 +74,7 @@ class ParallelPlan(StatePlan):
             child = frame.child()
             child.last_event_id = start
             try:
-                results.append(branch.run(child, data, text))
+                results.append((yield from branch.run(child, data, text)))
             except StatesError:
                 frame.last_event_id = child.last_event_id
                 raise
@@ -78,24 +83,25 @@ class ParallelPlan(StatePlan):
         succeed_fanout(frame, "ParallelStateSucceeded")
         return results
 
-    def _run_branches_concurrently(self, entry: Entry, data: JSON) -> list[JSON]:
+    def _run_branches_concurrently(self, entry: Entry, data: JSON) -> Routine[list[JSON]]:
         """Every branch at once (they wait on Tasks); the first failure fails the Parallel."""
         frame = entry.frame
         text = _given_text(entry, data)
-        run = ConcurrentRun(len(self.branches), len(self.branches))
+        children: dict[int, Frame] = {}
 
-        def branch(index: int, _run: ConcurrentRun) -> Outcome:
+        def branch(index: int) -> Routine[Outcome]:
+            child = children[index] = frame.child()
             try:
-                return Outcome(self.branches[index].run(frame.child(), data, text))
+                return Outcome((yield from self.branches[index].run(child, data, text)))
             except StatesError as error:
                 return Outcome(error=error)
 
-        outcomes = run.run(branch)
-        frame.last_event_id = frame.execution.log.last_id
-        if run.first_error is not None:
-            raise run.first_error
-        succeed_fanout(frame, "ParallelStateSucceeded")
-        return [outcome.value for outcome in outcomes if outcome is not None]
+        def abort(index: int) -> None:
+            abort_running_state(children[index])
+
+        count = len(self.branches)
+        outcomes = yield from run_concurrently(frame.execution, count, count, branch, abort)
+        return collect_outcomes(frame, outcomes, "ParallelStateSucceeded")
 
 
 def _given_text(entry: Entry, data: JSON) -> str | None:

@@ -14,16 +14,18 @@ from stepline.runtime.dataflow import (
     result_placer,
     template_transform,
 )
+from stepline.runtime.effects import Routine
 from stepline.runtime.entry import Entry
 from stepline.runtime.plan import StatePlan, Step, compile_catchers
 from stepline.runtime.resources import Invocation, resolve_resource
-from stepline.runtime.retry import run_with_retries
+from stepline.runtime.retry import with_retries
 
 SecondsReader = Callable[[Entry, JSON], int | None]
 
 
 class TaskPlan(StatePlan):
     can_retry = True
+    suspends = True
 
     def __init__(self, state: TaskState) -> None:
         super().__init__(state)
@@ -53,12 +55,12 @@ class TaskPlan(StatePlan):
         path = compile_path(path_text)
         return lambda entry, data: int(read_field(path, entry.scope(data), f"{field}Path"))
 
-    def execute(self, entry: Entry) -> Step:
+    def run(self, entry: Entry) -> Routine[Step]:
         data = entry.input
         if not self.is_jsonata and self.select_input is not None:
             data = self.select_input(entry, data)
 
-        def attempt() -> JSON:
+        def attempt() -> Routine[JSON]:
             # Parameters are evaluated afresh for each attempt: $$.State.RetryCount changes.
             if self.is_jsonata:
                 arguments = self.arguments
@@ -68,10 +70,10 @@ class TaskPlan(StatePlan):
             invocation = Invocation(
                 entry, parameters, self.timeout(entry, data), self.heartbeat(entry, data)
             )
-            return self.resource.invoke(invocation)
+            return (yield from self.resource.invoke(invocation))
 
-        result = run_with_retries(
-            self.retriers, entry.frame.execution.clock, attempt, entry.note_retry
+        result = yield from with_retries(
+            self.retriers, entry.frame.execution, attempt, entry.note_retry
         )
         if self.is_jsonata:
             return self.finish_jsonata(entry, result, result=result)

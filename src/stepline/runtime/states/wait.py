@@ -10,6 +10,7 @@ from stepline.asl.model import Payload, WaitState
 from stepline.asl.scope import JSON
 from stepline.asl.timestamps import timestamp_or_none, to_datetime
 from stepline.runtime.dataflow import jsonata_evaluator
+from stepline.runtime.effects import Routine, sleep
 from stepline.runtime.entry import Entry
 from stepline.runtime.plan import StatePlan, Step
 
@@ -20,6 +21,8 @@ Delay = Callable[[Entry, JSON], float]
 
 
 class WaitPlan(StatePlan):
+    suspends = True
+
     def __init__(self, state: WaitState) -> None:
         super().__init__(state)
         self.delay = self._compile_delay(state)
@@ -55,14 +58,14 @@ class WaitPlan(StatePlan):
 
         return by_path
 
-    def execute(self, entry: Entry) -> Step:
+    def run(self, entry: Entry) -> Routine[Step]:
         data = entry.input
         if self.select_input is not None:
             data = self.select_input(entry, data)
         seconds = self.delay(entry, data)
         if seconds > MAX_DELAY_SECONDS:
             raise entry.runtime_error("Wait state delay is too long.")
-        entry.frame.execution.clock.sleep(seconds)
+        yield from sleep(entry.frame.execution, seconds)
         if self.is_jsonata:
             return self.finish_jsonata(entry, entry.input)
         return self.finish_jsonpath(entry, data)
