@@ -14,15 +14,16 @@ import heapq
 import itertools
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import TypeVar
 
 from stepline.asl.errors import StatesError
 from stepline.asl.scope import JSON
 from stepline.runtime.clock import Clock
 from stepline.runtime.effects import (
-    Cancel,
     Effect,
     InvokeFunction,
     Signal,
@@ -82,26 +83,20 @@ class _Driver:
     # Effects ------------------------------------------------------------------------------
 
     def take(self, effects: list[Effect]) -> None:
-        invocations = [effect for effect in effects if isinstance(effect, InvokeFunction)]
-        inline = len(invocations) == 1 and not self.calls
+        # A call that is all the execution waits for runs here: nothing else could move meanwhile.
+        alone = len(effects) == 1 and not self.calls and not self.timers
         for effect in effects:
             if isinstance(effect, InvokeFunction):
-                if inline and effect.timeout_seconds is None:
-                    self.ready.append(self._call_here(effect))
+                if alone and effect.timeout_seconds is None:
+                    self.ready.append(_answer(effect.key, partial(self._invoke, effect)))
                 else:
                     self._call_on_pool(effect)
             elif isinstance(effect, StartTimer):
                 now = self.clock.now()
                 timer = _Timer(effect.due, next(self.order), effect.key, effect.seconds, now)
                 heapq.heappush(self.timers, timer)
-            elif isinstance(effect, Cancel):
+            else:
                 self._cancel(effect.key)
-
-    def _call_here(self, effect: InvokeFunction) -> Signal:
-        try:
-            return TaskSucceeded(effect.key, self._invoke(effect))
-        except StatesError as error:
-            return TaskFailed(effect.key, error.error, error.cause)
 
     def _call_on_pool(self, effect: InvokeFunction) -> None:
         if self.pool is None:
@@ -154,7 +149,7 @@ class _Driver:
         for key, call in list(self.calls.items()):
             if call.future.done():
                 del self.calls[key]
-                self.ready.append(_answer(key, call.future))
+                self.ready.append(_answer(key, call.future.result))
             elif call.deadline is not None and now >= call.deadline:
                 del self.calls[key]
                 self.ready.append(TaskTimedOut(key))
@@ -184,10 +179,9 @@ class _Driver:
             self.pool.shutdown(wait=False)
 
 
-def _answer(key: int, future: concurrent.futures.Future[JSON]) -> Signal:
-    error = future.exception()
-    if error is None:
-        return TaskSucceeded(key, future.result())
-    if isinstance(error, StatesError):
+def _answer(key: int, result: Callable[[], JSON]) -> Signal:
+    """The signal for a function's result, or for the Task error it raised."""
+    try:
+        return TaskSucceeded(key, result())
+    except StatesError as error:
         return TaskFailed(key, error.error, error.cause)
-    raise error

@@ -93,14 +93,14 @@ Routine = Generator[list[Effect], Signal, T]
 
 
 def await_effect(effect: Effect) -> Routine[Signal]:
-    """Start ``effect`` and suspend until its signal arrives; signals for effects this routine
-    no longer awaits (answers to cancelled work) are dropped."""
-    effects: list[Effect] = [effect]
-    while True:
-        signal = yield effects
-        if signal.key == effect.key:
-            return signal
-        effects = []
+    """Start ``effect`` and suspend until its signal arrives.
+
+    Signals reach only the routine that awaits their key: ``transition.advance`` drops those
+    for keys no routine awaits, and a fan-out resumes the unit that started the effect.
+    """
+    signal = yield [effect]
+    assert signal.key == effect.key, (signal, effect)
+    return signal
 
 
 def sleep(execution: Execution, seconds: float) -> Routine[None]:

@@ -23,7 +23,7 @@ from stepline.runtime.events import EventLog, HistoryEvent, Json
 from stepline.runtime.frame import NOT_TRUNCATED, Execution, Frame
 from stepline.runtime.functions import FunctionRegistry
 from stepline.runtime.plan import MachinePlan
-from stepline.runtime.transition import Status, begin
+from stepline.runtime.transition import ExecutionRun, Status, begin
 
 
 class InvalidDefinitionError(ValueError):
@@ -91,6 +91,38 @@ def run_execution(
     role_arn: str | None = None,
 ) -> ExecutionResult:
     """Run one execution of ``plan`` to its end with ``input_text`` (JSON text, default ``{}``)."""
+    run = start_execution(
+        plan,
+        input_text,
+        functions=functions,
+        clock=clock,
+        execution_name=execution_name,
+        state_machine_name=state_machine_name,
+        region=region,
+        account=account,
+        role_arn=role_arn,
+    )
+    drive(run)
+    return execution_result(run)
+
+
+def start_execution(
+    plan: Plan,
+    input_text: str | None = None,
+    *,
+    functions: FunctionRegistry | None = None,
+    clock: Clock | None = None,
+    execution_name: str | None = None,
+    state_machine_name: str = "StateMachine",
+    region: str = "us-east-1",
+    account: str = "111111111111",
+    role_arn: str | None = None,
+) -> ExecutionRun:
+    """An execution of ``plan`` with its ExecutionStarted event recorded and no state entered.
+
+    Move it with ``transition.start`` and ``transition.advance`` (or ``driver.drive``); read
+    how it ended with ``execution_result``.
+    """
     clock = clock or SystemClock()
     name = execution_name or str(uuid.uuid4())
     machine_arn = f"arn:aws:states:{region}:{account}:stateMachine:{state_machine_name}"
@@ -102,9 +134,8 @@ def run_execution(
         )
     role_arn = role_arn or f"arn:aws:iam::{account}:role/stepline"
     data = loads(input_text) if input_text is not None else {}
-    log = EventLog(clock.now)
     execution = Execution(
-        log=log,
+        log=EventLog(clock.now),
         clock=clock,
         functions=functions or FunctionRegistry(),
         execution_object={
@@ -130,12 +161,20 @@ def run_execution(
         },
     )
     frame.last_event_id = 0  # AWS starts the first state's chain afresh.
-    ending = drive(begin(plan.machine, frame, data, input_text))
+    return begin(plan.machine, frame, data, input_text)
+
+
+def execution_result(run: ExecutionRun) -> ExecutionResult:
+    """What a finished run produced: its status, output or error, and history."""
+    ending = run.result
+    if ending is None:
+        raise ValueError("the execution has not ended")
+    execution = run.execution
     return ExecutionResult(
         ending.status,
         ending.output,
         ending.error,
         ending.cause,
-        log.events,
-        execution_arn,
+        execution.log.events,
+        execution.execution_arn,
     )

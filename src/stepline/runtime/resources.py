@@ -63,13 +63,12 @@ def _call(invocation: Invocation, function: str, payload: JSON) -> Routine[JSON]
         invocation.heartbeat_seconds,
     )
     signal = yield from await_effect(effect)
-    if isinstance(signal, TaskSucceeded):
-        return signal.output
     if isinstance(signal, TaskFailed):
         raise TaskError(signal.error, signal.cause)
     if isinstance(signal, TaskTimedOut):
         raise StatesTimeout("")
-    raise StatesRuntime(f"Unexpected answer to a function invocation: {signal!r}")
+    assert isinstance(signal, TaskSucceeded), signal
+    return signal.output
 
 
 class LambdaFunction:

@@ -88,10 +88,8 @@ def _resume(run: Run[T], signal: Signal | None) -> list[Effect]:
         dropped = [key for key in execution.cancelled if run.outstanding.pop(key, None)]
         effects = effects + [Cancel(key) for key in dropped]
         execution.cancelled.clear()
-    if run.finished and run.outstanding:
-        # Work still under way when the execution ended (a branch aborted by a failure).
-        effects = effects + [Cancel(key) for key in run.outstanding]
-        run.outstanding.clear()
+    # A routine ends only once every unit under it has ended or been aborted (and cancelled).
+    assert not (run.finished and run.outstanding), run.outstanding
     return effects
 
 

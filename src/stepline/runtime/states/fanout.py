@@ -34,9 +34,12 @@ def succeed_fanout(frame: Frame, event_type: str) -> None:
 
 
 def abort_running_state(frame: Frame) -> None:
-    """Record that the state an aborted iteration or branch was running is aborted."""
-    if frame.suspended_in is not None:
-        frame.add_event(f"{frame.suspended_in}StateAborted")
+    """Record that the state an aborted iteration or branch was running is aborted.
+
+    A unit still running is suspended, so its frame is always in a suspending state.
+    """
+    assert frame.suspended_in is not None
+    frame.add_event(f"{frame.suspended_in}StateAborted")
 
 
 def number_reader(
@@ -130,10 +133,9 @@ def run_concurrently(
     fan.start_more(limit)
     while fan.running and fan.failure is None:
         signal = yield fan.take_effects()
-        index = fan.owner.pop(signal.key, None)
-        if index is not None and index in fan.running:
-            fan.resume(index, fan.running[index].send, signal)
-            fan.start_more(limit)
+        index = fan.owner.pop(signal.key)  # advance hands on only signals that are awaited
+        fan.resume(index, fan.running[index].send, signal)
+        fan.start_more(limit)
     if fan.failure is not None:
         fan.abort_running(execution, abort)
     return fan.outcomes
