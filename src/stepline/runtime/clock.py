@@ -25,6 +25,9 @@ class Clock(Protocol):
 class SystemClock:
     """Wall-clock time; ``sleep`` blocks the calling thread."""
 
+    stamp = staticmethod(time.time)
+    """The time as POSIX seconds: what the history records, cheaper to take than ``now``."""
+
     def now(self) -> datetime:
         return datetime.now(UTC)
 

@@ -135,7 +135,7 @@ def start_execution(
     role_arn = role_arn or f"arn:aws:iam::{account}:role/stepline"
     data = loads(input_text) if input_text is not None else {}
     execution = Execution(
-        log=EventLog(clock.now),
+        log=EventLog.on(clock),
         clock=clock,
         functions=functions or FunctionRegistry(),
         execution_object={

@@ -303,7 +303,7 @@ class MapPlan(StatePlan):
 
 def _detached(execution: Execution) -> Execution:
     """The same execution, recording into a history of its own (a child run's)."""
-    return replace(execution, log=EventLog(execution.log.clock_now))
+    return replace(execution, log=EventLog(execution.log.stamp))
 
 
 def _items_type_error(entry: Entry, state: MapState, items: JSON) -> StatesError:
