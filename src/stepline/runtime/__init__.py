@@ -8,15 +8,37 @@ the benchmarks)::
     plan = compile_definition(definition_text_or_dict)
     result = run_execution(plan, '{"x": 1}', clock=FakeClock())
     result.status, result.output, result.error, result.cause, result.history()
+
+Step by step, answering each Task yourself (what a durable driver does with ``advance``)::
+
+    from stepline.runtime import (
+        InvokeFunction, TaskSucceeded, advance, execution_result, start, start_execution,
+    )
+
+    run = start_execution(plan, '{"x": 1}', clock=FakeClock())
+    effects = start(run)                     # e.g. [InvokeFunction(key=1, function=..., ...)]
+    advance(run, TaskSucceeded(effects[0].key, {"ok": True}))
+    execution_result(run).status             # once run.finished
 """
 
 from stepline.runtime.clock import Clock, FakeClock, SystemClock
+from stepline.runtime.effects import (
+    Cancel,
+    InvokeFunction,
+    StartTimer,
+    TaskFailed,
+    TaskSucceeded,
+    TaskTimedOut,
+    TimerFired,
+)
 from stepline.runtime.execution import (
     ExecutionResult,
     InvalidDefinitionError,
     Plan,
     compile_definition,
+    execution_result,
     run_execution,
+    start_execution,
 )
 from stepline.runtime.functions import FunctionRegistry, LambdaContext
 from stepline.runtime.test_state import (
@@ -27,22 +49,35 @@ from stepline.runtime.test_state import (
     run_test_state,
     test_state,
 )
+from stepline.runtime.transition import ExecutionRun, advance, start
 
 __all__ = [
+    "Cancel",
     "Clock",
     "ExecutionResult",
+    "ExecutionRun",
     "FakeClock",
     "FunctionRegistry",
     "InvalidDefinition",
     "InvalidDefinitionError",
     "InvalidExecutionInput",
+    "InvokeFunction",
     "LambdaContext",
     "Plan",
     "RequestError",
+    "StartTimer",
     "SystemClock",
+    "TaskFailed",
+    "TaskSucceeded",
+    "TaskTimedOut",
+    "TimerFired",
     "ValidationException",
+    "advance",
     "compile_definition",
+    "execution_result",
     "run_execution",
     "run_test_state",
+    "start",
+    "start_execution",
     "test_state",
 ]

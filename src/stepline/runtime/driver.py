@@ -34,6 +34,7 @@ from stepline.runtime.effects import (
     TimerFired,
 )
 from stepline.runtime.frame import Execution
+from stepline.runtime.functions import invoke_response
 from stepline.runtime.transition import Run, advance, start
 
 POOL_WORKERS = 64
@@ -110,9 +111,12 @@ class _Driver:
 
     def _invoke(self, effect: InvokeFunction) -> JSON:
         execution = self.execution
-        return execution.functions.invoke(
+        result = execution.functions.invoke(
             effect.function, effect.payload, region=execution.region, account=execution.account
         )
+        if effect.as_invoke_response:
+            return invoke_response(result, now=self.clock.now())
+        return result
 
     def _cancel(self, key: int) -> None:
         self.calls.pop(key, None)  # a running function cannot be stopped; its result is dropped

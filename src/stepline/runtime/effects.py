@@ -30,8 +30,10 @@ T = TypeVar("T")
 class InvokeFunction:
     """Run the function ``function`` (a name or Lambda ARN) with ``payload`` as its event.
 
-    Answered by ``TaskSucceeded`` (the function's return value), ``TaskFailed`` or, once
-    ``timeout_seconds`` have passed, ``TaskTimedOut``.
+    Answered by ``TaskSucceeded`` (the function's return value or, with
+    ``as_invoke_response``, Lambda's whole Invoke response around it, as the
+    ``lambda:invoke`` integration returns it), ``TaskFailed`` or, once ``timeout_seconds``
+    have passed, ``TaskTimedOut``.
     """
 
     key: int
@@ -39,6 +41,7 @@ class InvokeFunction:
     payload: JSON
     timeout_seconds: int | None = None
     heartbeat_seconds: int | None = None
+    as_invoke_response: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from stepline.asl.errors import TaskError
@@ -102,7 +103,9 @@ def _error_cause(error: Exception, request_id: str) -> str:
     )
 
 
-def invoke_response(payload: JSON, request_id: str | None = None) -> dict[str, Any]:
+def invoke_response(
+    payload: JSON, request_id: str | None = None, *, now: datetime | None = None
+) -> dict[str, Any]:
     """Lambda's Invoke response as the optimised ``lambda:invoke`` integration returns it.
 
     The headers describe the response body as Lambda's Python runtime writes it (``json.dumps``
@@ -110,7 +113,7 @@ def invoke_response(payload: JSON, request_id: str | None = None) -> dict[str, A
     """
     request_id = request_id or str(uuid.uuid4())
     length = str(len(json.dumps(payload, ensure_ascii=False).encode()))
-    date = email.utils.formatdate(usegmt=True)
+    date = email.utils.formatdate(now.timestamp() if now else None, usegmt=True)
     trace_id = f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};Sampled=0"
     return {
         "ExecutedVersion": "$LATEST",

@@ -25,7 +25,7 @@ from stepline.runtime.effects import (
 from stepline.runtime.entry import Entry
 from stepline.runtime.events import Json
 from stepline.runtime.frame import NOT_TRUNCATED
-from stepline.runtime.functions import function_name_of, invoke_response
+from stepline.runtime.functions import function_name_of
 from stepline.runtime.plan import checked_text
 
 _FUNCTION_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:[^:]+(:[^:]+)?\Z")
@@ -53,7 +53,9 @@ def resolve_resource(arn: str) -> Resource:
     return UnsupportedResource(arn)
 
 
-def _call(invocation: Invocation, function: str, payload: JSON) -> Routine[JSON]:
+def _call(
+    invocation: Invocation, function: str, payload: JSON, *, as_invoke_response: bool = False
+) -> Routine[JSON]:
     """Have the driver run ``function``; its answer becomes the result or a StatesError."""
     effect = InvokeFunction(
         invocation.entry.frame.execution.new_key(),
@@ -61,6 +63,7 @@ def _call(invocation: Invocation, function: str, payload: JSON) -> Routine[JSON]
         payload,
         invocation.timeout_seconds,
         invocation.heartbeat_seconds,
+        as_invoke_response,
     )
     signal = yield from await_effect(effect)
     if isinstance(signal, TaskFailed):
@@ -150,10 +153,9 @@ class LambdaInvokeIntegration:
         if payload is None:
             payload = {}
         try:
-            returned = yield from _call(invocation, name, payload)
+            result = yield from _call(invocation, name, payload, as_invoke_response=True)
         except TaskError as error:
             raise TaskError(error.error, _compact(error.cause)) from None
-        result = invoke_response(returned)
         checked_text(result, self.resource_type)
         return result
 
