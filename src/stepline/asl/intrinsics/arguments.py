@@ -1,8 +1,9 @@
 """Run-time checks on intrinsic arguments, and the one place their failure causes are worded.
 
-Every cause reads ``Invalid arguments in <function>: <problem>`` so that a reader of an
-execution's history sees which call failed and why; the wording lives here alone so it can be
-aligned with AWS's recorded texts in one edit.
+Every cause reads ``Invalid arguments in <function>: <problem>``. The opening is AWS's: causes
+from real executions contain it (seen for States.MathAdd and States.StringToJson). No full AWS
+cause for these failures is on record, so the ``: <problem>`` detail is Stepline's own; the
+wording lives here alone so it can be aligned with a recorded text in one edit.
 """
 
 from __future__ import annotations
