@@ -38,11 +38,27 @@ from stepline.runtime.frame import NOT_TRUNCATED, Frame
 
 
 class Step(NamedTuple):
-    """How an entry into a state ended: its output, where to go, and what it assigned."""
+    """How an entry into a state ended: its output, where to go, and what it assigned.
+
+    ``text``, when given, is the output's JSON text as AWS holds it (see ``Output``).
+    """
 
     output: JSON
     next: StatePlan | None
     assigned: dict[str, JSON] | None = None
+    text: str | None = None
+
+
+class Output(NamedTuple):
+    """What a state machine ended with, and its JSON text as AWS carries it along.
+
+    AWS keeps a value's text while the value passes through states unchanged (the execution
+    input as it was written, spacing included) and joins branch outputs' texts into a
+    Parallel state's result; a value that is computed anew is written compactly.
+    """
+
+    value: JSON
+    text: str
 
 
 class StatePlan:
@@ -157,11 +173,10 @@ class MachinePlan:
             plan.link(self.states)
         self.start = self.states[machine.start_at]
 
-    def run(self, frame: Frame, data: JSON, text: str | None = None) -> Routine[JSON]:
+    def run(self, frame: Frame, data: JSON, text: str | None = None) -> Routine[Output]:
         """Run from StartAt to an end; returns the output or raises the uncaught StatesError.
 
-        ``text`` is ``data`` as the caller wrote it: AWS shows the first state the execution
-        input exactly as given, spacing included.
+        ``text`` is ``data`` as the caller wrote it, if known (see ``Output``).
         """
         state: StatePlan | None = self.start
         while state is not None:
@@ -169,7 +184,6 @@ class MachinePlan:
                 state.entered_type,
                 {"input": Json(data, text), "inputDetails": NOT_TRUNCATED, "name": state.name},
             )
-            text = None
             entry = Entry(frame, state, data, entered_id)
             if state.suspends:
                 frame.suspended_in = state.type
@@ -177,14 +191,19 @@ class MachinePlan:
                 frame.suspended_in = None
             else:
                 step = _execute(state, entry)
-            output_text = checked_text(step.output, state.name)
+            if step.text is not None:
+                text = within_quota(step.text, state.name)
+            elif step.output is data and text is not None:
+                text = within_quota(text, state.name)  # passed through unchanged
+            else:
+                text = checked_text(step.output, state.name)
             if state.emits_exit:
-                frame.add_event(state.exited_type, _exited_details(state.name, step, output_text))
+                frame.add_event(state.exited_type, _exited_details(state.name, step, text))
             if step.assigned:
                 frame.variables.update(step.assigned)
             data = step.output
             state = step.next
-        return data
+        return Output(data, text if text is not None else dumps(data))
 
 
 def _execute(state: StatePlan, entry: Entry) -> Step:
@@ -231,7 +250,11 @@ def checked_text(value: JSON, producer: str) -> str:
 
     ``producer`` names the state or task resource in the error, as AWS words it.
     """
-    text = dumps(value)
+    return within_quota(dumps(value), producer)
+
+
+def within_quota(text: str, producer: str) -> str:
+    """``text``, after checking it against AWS's payload quota (see ``checked_text``)."""
     if len(text) > PAYLOAD_LIMIT_CHARACTERS and len(text.encode()) > PAYLOAD_LIMIT_BYTES:
         raise StatesDataLimitExceeded(
             f"The state/task '{producer}' returned a result with a size exceeding the "

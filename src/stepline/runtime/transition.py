@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
 from stepline.asl.errors import StatesError
-from stepline.asl.jsontext import dumps
 from stepline.asl.scope import JSON
 from stepline.runtime.effects import Cancel, Effect, Routine, Signal
 from stepline.runtime.events import Json
@@ -96,7 +95,7 @@ def _resume(run: Run[T], signal: Signal | None) -> list[Effect]:
 def _whole(machine: MachinePlan, frame: Frame, data: JSON, text: str | None) -> Routine[Ending]:
     """The top-level machine, closed by ExecutionSucceeded or ExecutionFailed."""
     try:
-        output = yield from machine.run(frame, data, text)
+        output, output_text = yield from machine.run(frame, data, text)
     except StatesError as error:
         details = {}
         if error.cause:
@@ -105,7 +104,6 @@ def _whole(machine: MachinePlan, frame: Frame, data: JSON, text: str | None) -> 
             details["error"] = error.error
         frame.add_event("ExecutionFailed", details)
         return Ending("FAILED", None, error.error or None, error.cause or None)
-    output_text = dumps(output)
     frame.add_event(
         "ExecutionSucceeded", {"output": Json(output, output_text), "outputDetails": NOT_TRUNCATED}
     )

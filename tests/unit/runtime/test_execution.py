@@ -253,12 +253,36 @@ def test_history_ids_chain_through_a_simple_machine() -> None:
     assert all(isinstance(event["timestamp"], datetime) for event in events)
 
 
-def test_the_first_state_sees_the_input_text_exactly_as_given() -> None:
-    definition = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
+def test_the_input_text_is_kept_while_it_passes_through_unchanged() -> None:
+    definition = {
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Pass", "Next": "B"},
+            "B": {"Type": "Pass", "Result": {"a": 1}, "ResultPath": "$", "End": True},
+        },
+    }
     result = run_execution(compile_definition(definition), '{ "a" : 1 }', clock=FakeClock())
-    entered = result.history()[1]["stateEnteredEventDetails"]
-    assert entered["input"] == '{ "a" : 1 }'
+    events = result.history()
+    assert events[1]["stateEnteredEventDetails"]["input"] == '{ "a" : 1 }'
+    assert events[2]["stateExitedEventDetails"]["output"] == '{ "a" : 1 }'
+    assert events[3]["stateEnteredEventDetails"]["input"] == '{ "a" : 1 }'
+    # A value computed anew (even an equal one) is written compactly.
     assert result.output == '{"a":1}'
+
+
+def test_a_parallel_result_joins_its_branches_texts() -> None:
+    def branch(name: str) -> dict[str, Any]:
+        return {"StartAt": name, "States": {name: {"Type": "Pass", "End": True}}}
+
+    definition = {
+        "StartAt": "Both",
+        "States": {
+            "Both": {"Type": "Parallel", "Branches": [branch("L"), branch("R")], "End": True}
+        },
+    }
+    result = run_execution(compile_definition(definition), "[1, 2]", clock=FakeClock())
+    assert result.output == "[[1, 2],[1, 2]]"
+    assert result.output_value == [[1, 2], [1, 2]]
 
 
 def test_no_input_means_an_empty_object() -> None:

@@ -222,7 +222,7 @@ class MapPlan(StatePlan):
             frame.add_event("MapIterationStarted", details)
             child = frame.child()
             try:
-                results.append((yield from self.processor.run(child, item)))
+                results.append((yield from self.processor.run(child, item)).value)
             except StatesError:
                 frame.last_event_id = child.last_event_id
                 frame.add_event("MapIterationFailed", details)
@@ -250,7 +250,7 @@ class MapPlan(StatePlan):
             child = children[index] = frame.child()
             child.add_event("MapIterationStarted", details)
             try:
-                value = yield from self.processor.run(child, inputs[index])
+                value = (yield from self.processor.run(child, inputs[index])).value
             except StatesError as error:
                 child.add_event("MapIterationFailed", details)
                 return Outcome(error=error)
@@ -285,7 +285,7 @@ class MapPlan(StatePlan):
         for item in inputs:
             child = Frame(_detached(execution), dict(frame.variables))
             try:
-                results.append((yield from self.processor.run(child, item)))
+                results.append((yield from self.processor.run(child, item)).value)
             except StatesError as error:
                 failures += 1
                 results.append({"Error": error.error, "Cause": error.cause})

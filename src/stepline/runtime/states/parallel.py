@@ -10,7 +10,7 @@ from stepline.runtime.effects import Routine
 from stepline.runtime.entry import Entry
 from stepline.runtime.events import Json
 from stepline.runtime.frame import Frame
-from stepline.runtime.plan import MachinePlan, StatePlan, Step, compile_catchers
+from stepline.runtime.plan import MachinePlan, Output, StatePlan, Step, compile_catchers
 from stepline.runtime.retry import with_retries
 from stepline.runtime.states.fanout import (
     Outcome,
@@ -47,27 +47,33 @@ class ParallelPlan(StatePlan):
             if self.parameters is not None:
                 data = self.parameters(entry, data)
 
-        def attempt() -> Routine[list[JSON]]:
+        def attempt() -> Routine[list[Output]]:
             entry.frame.add_event("ParallelStateStarted")
             return (yield from self._run_branches(entry, data))
 
         try:
-            results = yield from with_retries(self.retriers, entry.frame.execution, attempt)
+            outputs = yield from with_retries(self.retriers, entry.frame.execution, attempt)
         except StatesError:
             entry.frame.add_event("ParallelStateFailed")
             raise
+        results = [output.value for output in outputs]
         if self.is_jsonata:
-            return self.finish_jsonata(entry, results, result=results)
-        if self.result_selector is not None:
-            results = self.result_selector(entry, results)
-        return self.finish_jsonpath(entry, results, self.place)
+            step = self.finish_jsonata(entry, results, result=results)
+        elif self.result_selector is not None:
+            step = self.finish_jsonpath(entry, self.result_selector(entry, results), self.place)
+        else:
+            step = self.finish_jsonpath(entry, results, self.place)
+        if step.output is results:
+            # The branches' outputs kept as they are: AWS joins their texts.
+            step = step._replace(text="[" + ",".join(output.text for output in outputs) + "]")
+        return step
 
-    def _run_branches(self, entry: Entry, data: JSON) -> Routine[list[JSON]]:
+    def _run_branches(self, entry: Entry, data: JSON) -> Routine[list[Output]]:
         if self.waits_on_tasks and len(self.branches) > 1:
             return (yield from self._run_branches_concurrently(entry, data))
         frame = entry.frame
         start = frame.last_event_id
-        results: list[JSON] = []
+        results: list[Output] = []
         tip = start
         text = _given_text(entry, data)
         for branch in self.branches:
@@ -83,7 +89,7 @@ class ParallelPlan(StatePlan):
         succeed_fanout(frame, "ParallelStateSucceeded")
         return results
 
-    def _run_branches_concurrently(self, entry: Entry, data: JSON) -> Routine[list[JSON]]:
+    def _run_branches_concurrently(self, entry: Entry, data: JSON) -> Routine[list[Output]]:
         """Every branch at once (they wait on Tasks); the first failure fails the Parallel."""
         frame = entry.frame
         text = _given_text(entry, data)
