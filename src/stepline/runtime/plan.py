@@ -203,7 +203,8 @@ class MachinePlan:
                 frame.variables.update(step.assigned)
             data = step.output
             state = step.next
-        return Output(data, text if text is not None else dumps(data))
+        assert text is not None  # every machine runs at least one state
+        return Output(data, text)
 
 
 def _execute(state: StatePlan, entry: Entry) -> Step:
