@@ -4,8 +4,10 @@
 a path or an intrinsic function call and lose the suffix in the result; subtrees with nothing to
 evaluate are returned as they are (JSON values are immutable here, never copied).
 
-The run-time failures raise ``StatesRuntime`` with the cause text AWS records. The runtime adds
-AWS's prefix ("An error occurred while executing the state 'X' (entered at the event id #N). ").
+The run-time failures raise ``StatesRuntime`` with the cause text AWS records, a failing
+intrinsic call included (``States.Runtime``, which ``States.ALL`` never catches). The runtime
+adds AWS's prefix ("An error occurred while executing the state 'X' (entered at the event id
+#N). ").
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 from stepline.asl import jsontext
-from stepline.asl.errors import StatesResultPathMatchFailure, StatesRuntime
+from stepline.asl.errors import (
+    StatesIntrinsicFailure,
+    StatesResultPathMatchFailure,
+    StatesRuntime,
+)
 from stepline.asl.jsonpath import (
     InvalidPath,
     JsonPath,
@@ -144,18 +150,30 @@ def _compile_reference(key: str, text: JSON) -> Evaluator:
     if not isinstance(text, str):
         raise InvalidPath(f"{key}: {jsontext.dumps(text)}")
     if text.startswith(_INTRINSIC_PREFIX):
-        # Imported here: the intrinsics package imports this module's neighbours, not this one,
-        # but keeping the import local leaves templates usable while intrinsics evolve.
-        from stepline.asl.intrinsics import compile_intrinsic  # noqa: PLC0415
-
-        read = compile_intrinsic(text).evaluate
-    else:
-        read = compile_path(text).evaluate
+        return _compile_call(text)
+    read = compile_path(text).evaluate
 
     def evaluate(scope: Scope) -> JSON:
         try:
             return read(scope)
         except PathNotFound as error:
             raise _not_found_in_input(error.path, key, scope) from None
+
+    return evaluate
+
+
+def _compile_call(text: str) -> Evaluator:
+    """An intrinsic call's evaluator: any failure of the call is AWS's ``States.Runtime``."""
+    # Imported here: the intrinsics package imports this module's neighbours, not this one,
+    # but keeping the import local leaves templates usable while intrinsics evolve.
+    from stepline.asl.intrinsics import compile_intrinsic, runtime_failure  # noqa: PLC0415
+
+    call = compile_intrinsic(text).evaluate
+
+    def evaluate(scope: Scope) -> JSON:
+        try:
+            return call(scope)
+        except (StatesIntrinsicFailure, PathNotFound) as error:
+            raise runtime_failure(text, error, scope.data) from None
 
     return evaluate

@@ -100,10 +100,11 @@ def test_intrinsic_calls_are_evaluated() -> None:
     assert evaluate(template) == {"text": "id 1", "n": 3}
 
 
-def test_an_intrinsic_reading_a_missing_path_fails_like_a_path() -> None:
+def test_an_intrinsic_reading_a_missing_path_names_the_call_and_its_argument() -> None:
     pytest.importorskip("stepline.asl.intrinsics")
     assert runtime_cause({"v.$": "States.Format('{}', $.nope)"}, {"a": 1}) == (
-        """The JSONPath '$.nope' specified for the field 'v.$' could not be found in the input"""
+        "The function 'States.Format('{}', $.nope)' had the following error:"
+        """ The JsonPath argument for the field '$.nope' could not be found in the input"""
         """ '{"a":1}'"""
     )
 

@@ -1,9 +1,14 @@
 """Run-time checks on intrinsic arguments, and the one place their failure causes are worded.
 
-Every cause reads ``Invalid arguments in <function>: <problem>``. The opening is AWS's: causes
-from real executions contain it (seen for States.MathAdd and States.StringToJson). No full AWS
-cause for these failures is on record, so the ``: <problem>`` detail is Stepline's own; the
-wording lives here alone so it can be aligned with a recorded text in one edit.
+A function given unusable arguments raises ``StatesIntrinsicFailure`` with the detail
+``Invalid arguments in <function>: <problem>``. The opening is AWS's: causes from real executions
+contain it (seen for States.MathAdd and States.StringToJson). No full AWS cause for these
+failures is on record, so the ``: <problem>`` detail is Stepline's own; the wording lives here
+alone so it can be aligned with a recorded text in one edit.
+
+``runtime_failure`` words what AWS records when a call in a payload template fails, for a bad
+argument or a path argument naming nothing: ``States.Runtime`` (which ``States.ALL`` never
+catches), with the cause ``The function '<expression>' had the following error: <detail>``.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ from __future__ import annotations
 import math
 from typing import NoReturn
 
-from stepline.asl.errors import StatesIntrinsicFailure
+from stepline.asl import jsontext
+from stepline.asl.errors import StatesIntrinsicFailure, StatesRuntime
+from stepline.asl.jsonpath import PathNotFound
 from stepline.asl.jsontext import type_name
 from stepline.asl.scope import JSON
 
@@ -20,8 +27,23 @@ MAX_STRING_LENGTH = 10_000
 
 
 def fail(function: str, problem: str) -> NoReturn:
-    """Raise the catchable error AWS names for an intrinsic that cannot produce a value."""
+    """Raise the failure of an intrinsic that cannot produce a value from its arguments."""
     raise StatesIntrinsicFailure(f"Invalid arguments in {function}: {problem}")
+
+
+def runtime_failure(
+    expression: str, error: StatesIntrinsicFailure | PathNotFound, data: JSON
+) -> StatesRuntime:
+    """The error AWS records for the call ``expression`` (the whole field, nested calls and
+    spacing as written) failing over the data ``data`` (what ``$`` means there)."""
+    if isinstance(error, PathNotFound):
+        detail = (
+            f"The JsonPath argument for the field '{error.path}' "
+            f"could not be found in the input '{jsontext.dumps(data)}'"
+        )
+    else:
+        detail = error.cause
+    return StatesRuntime(f"The function '{expression}' had the following error: {detail}")
 
 
 def require_list(function: str, value: JSON, role: str) -> list[JSON]:
