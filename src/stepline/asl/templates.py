@@ -22,6 +22,7 @@ from stepline.asl.errors import (
     StatesResultPathMatchFailure,
     StatesRuntime,
 )
+from stepline.asl.intrinsics import compile_intrinsic, runtime_failure
 from stepline.asl.jsonpath import (
     InvalidPath,
     JsonPath,
@@ -150,7 +151,7 @@ def _compile_reference(key: str, text: JSON) -> Evaluator:
     if not isinstance(text, str):
         raise InvalidPath(f"{key}: {jsontext.dumps(text)}")
     if text.startswith(_INTRINSIC_PREFIX):
-        return _compile_call(text)
+        return compile_call(text)
     read = compile_path(text).evaluate
 
     def evaluate(scope: Scope) -> JSON:
@@ -162,12 +163,8 @@ def _compile_reference(key: str, text: JSON) -> Evaluator:
     return evaluate
 
 
-def _compile_call(text: str) -> Evaluator:
+def compile_call(text: str) -> Evaluator:
     """An intrinsic call's evaluator: any failure of the call is AWS's ``States.Runtime``."""
-    # Imported here: the intrinsics package imports this module's neighbours, not this one,
-    # but keeping the import local leaves templates usable while intrinsics evolve.
-    from stepline.asl.intrinsics import compile_intrinsic, runtime_failure  # noqa: PLC0415
-
     call = compile_intrinsic(text).evaluate
 
     def evaluate(scope: Scope) -> JSON:

@@ -302,6 +302,16 @@ def test_fail_paths_may_be_intrinsics() -> None:
     assert (result.error, result.cause) == ("E1", "F")
 
 
+def test_a_failing_intrinsic_in_a_fail_path_is_a_runtime_error() -> None:
+    result = fail({"Error": "E", "CausePath": "States.Format('{}', $.nope)"}, '{"n": 1}')
+    assert (result.status, result.error) == ("FAILED", "States.Runtime")
+    assert result.cause == (
+        "An error occurred while executing the state 'F' (entered at the event id #2). "
+        "The function 'States.Format('{}', $.nope)' had the following error: The JsonPath "
+        """argument for the field '$.nope' could not be found in the input '{"n":1}'"""
+    )
+
+
 def test_fail_cause_path_to_a_non_string_gives_its_json_text() -> None:
     result = fail({"Error": "E", "CausePath": "$.c"}, '{"c": {"k": 1}}')
     assert result.cause == '{"k":1}'

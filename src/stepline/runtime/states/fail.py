@@ -6,12 +6,11 @@ from collections.abc import Callable
 
 from stepline.asl import jsonata
 from stepline.asl.errors import StatesError
-from stepline.asl.intrinsics import compile_intrinsic
 from stepline.asl.jsonpath import compile_path
 from stepline.asl.jsontext import dumps
 from stepline.asl.model import FailState, Payload
 from stepline.asl.scope import JSON
-from stepline.asl.templates import read_field
+from stepline.asl.templates import compile_call, read_field
 from stepline.runtime.dataflow import jsonata_evaluator
 from stepline.runtime.entry import Entry
 from stepline.runtime.plan import StatePlan, Step
@@ -39,8 +38,8 @@ class FailPlan(StatePlan):
         if path_text is None:
             return None
         if path_text.startswith("States."):
-            intrinsic = compile_intrinsic(path_text)
-            return lambda entry: intrinsic.evaluate(entry.scope(entry.input))
+            call = compile_call(path_text)
+            return lambda entry: call(entry.scope(entry.input))
         path = compile_path(path_text)
         return lambda entry: read_field(path, entry.scope(entry.input), path_field)
 
