@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from stepline.asl.definitions import format_invalid_definition, parse_state_machine
 from stepline.asl.diagnostics import Diagnostic
@@ -78,30 +78,24 @@ class ExecutionResult:
         return None if self.output is None else loads(self.output)
 
 
+class ExecutionOptions(TypedDict, total=False):
+    """Who and where an execution is, as ``start_execution`` takes them."""
+
+    functions: FunctionRegistry | None
+    clock: Clock | None
+    execution_name: str | None
+    state_machine_name: str
+    region: str
+    account: str
+    role_arn: str | None
+
+
 def run_execution(
-    plan: Plan,
-    input_text: str | None = None,
-    *,
-    functions: FunctionRegistry | None = None,
-    clock: Clock | None = None,
-    execution_name: str | None = None,
-    state_machine_name: str = "StateMachine",
-    region: str = "us-east-1",
-    account: str = "111111111111",
-    role_arn: str | None = None,
+    plan: Plan, input_text: str | None = None, **options: Unpack[ExecutionOptions]
 ) -> ExecutionResult:
-    """Run one execution of ``plan`` to its end with ``input_text`` (JSON text, default ``{}``)."""
-    run = start_execution(
-        plan,
-        input_text,
-        functions=functions,
-        clock=clock,
-        execution_name=execution_name,
-        state_machine_name=state_machine_name,
-        region=region,
-        account=account,
-        role_arn=role_arn,
-    )
+    """Run one execution of ``plan`` to its end with ``input_text`` (JSON text, default ``{}``);
+    ``options`` as ``start_execution`` takes them."""
+    run = start_execution(plan, input_text, **options)
     drive(run)
     return execution_result(run)
 
