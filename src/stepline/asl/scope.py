@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from stepline.asl.ambient import LIVE, Ambient
+
 JSON = Any
 """A JSON value as Python holds it: dict, list, str, int, float, bool or None.
 
@@ -20,12 +22,14 @@ class Scope:
 
     ``data`` is what ``$`` means at that point (the state input for InputPath/Parameters, the
     task result for ResultSelector, ...); ``context`` is the context object (``$$``);
-    ``variables`` are the workflow variables visible to the state (``$name`` in JSONPath).
+    ``variables`` are the workflow variables visible to the state (``$name`` in JSONPath);
+    ``ambient`` is where the time and random draws come from (``stepline.asl.ambient``).
     """
 
     data: JSON
     context: JSON
     variables: Mapping[str, JSON]
+    ambient: Ambient = LIVE
 
     def with_data(self, data: JSON) -> Scope:
-        return Scope(data, self.context, self.variables)
+        return Scope(data, self.context, self.variables, self.ambient)

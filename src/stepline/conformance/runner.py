@@ -50,10 +50,15 @@ class SkipCase(Exception):
     """Raised while preparing a case Stepline cannot run; the message is the reason."""
 
 
-def run_case(case: Case) -> CaseResult:
+MODES = ("memory", "checkpoint")
+"""How executions run: ``memory`` keeps each run in memory from start to end; ``checkpoint``
+puts every transition through a JSON checkpoint and rebuilds the run from it (ADR 0005)."""
+
+
+def run_case(case: Case, mode: str = "memory") -> CaseResult:
     """Run one case of any kind and judge it; never raises for a case's own problems."""
     try:
-        detail = _run_by_kind(case)
+        detail = _run_by_kind(case, mode)
     except SkipCase as skip:
         return _result(case, "skipped", str(skip))
     except Exception as error:  # a crash is that case's failure, not the whole run's
@@ -61,9 +66,9 @@ def run_case(case: Case) -> CaseResult:
     return _result(case, "failed" if detail else "passed", detail or "")
 
 
-def run_cases(cases: Iterable[Case]) -> list[CaseResult]:
+def run_cases(cases: Iterable[Case], mode: str = "memory") -> list[CaseResult]:
     """Run every case in order."""
-    return [run_case(case) for case in cases]
+    return [run_case(case, mode) for case in cases]
 
 
 def _result(case: Case, outcome: str, detail: str) -> CaseResult:
@@ -86,7 +91,7 @@ def feature_labels(case: Case) -> tuple[str, ...]:
     return tuple(labels)
 
 
-def _run_by_kind(case: Case) -> str | None:
+def _run_by_kind(case: Case, mode: str) -> str | None:
     """Dispatch on the case's kind; returns a difference or None."""
     if case.kind == "test_state":
         # test_state_cases builds on this module's constants, hence the late import. It judges
@@ -98,19 +103,20 @@ def _run_by_kind(case: Case) -> str | None:
     if missing:
         raise SkipCase(f"needs services Stepline does not provide: {', '.join(missing)}")
     if case.kind in ("execution", "execution_output_only"):
-        return run_execution_case(case)
+        return run_execution_case(case, mode)
     # api_cases builds on this module's execution runner, hence the late import.
     from stepline.conformance import api_cases  # noqa: PLC0415
 
     return api_cases.run_api_case(case)
 
 
-def run_execution_case(case: Case) -> str | None:
+def run_execution_case(case: Case, mode: str = "memory") -> str | None:
     """Start the execution as the test did, then compare status, result and history."""
     runtime = _import_runtime()
     names = _names(case)
     plan = runtime.compile_definition(_definition(case), state_machine_type=case.state_machine_type)
-    result = runtime.run_execution(
+    run = runtime.run_execution if mode == "memory" else _run_checkpointed
+    result = run(
         plan,
         case.input_text,
         functions=_functions(case, runtime),
@@ -124,6 +130,36 @@ def run_execution_case(case: Case) -> str | None:
     output = _parse(result.output)
     events = normalise_history(case, names, list(result.history()), output)
     return compare_execution(case, result.status, events)
+
+
+def _run_checkpointed(plan: Any, input_text: str | None, **options: Any) -> Any:
+    """Run an execution whose every transition goes through a checkpoint, as JSON text, and a
+    rebuild from it; the result as ``run_execution`` gives it."""
+    from stepline.runtime import ExecutionResult, checkpoint, resume  # noqa: PLC0415
+    from stepline.runtime.driver import drive  # noqa: PLC0415
+
+    run = _import_runtime().start_execution(plan, input_text, **options)
+    events = []
+    latest = [run]
+
+    def rebuild(current: Any) -> Any:
+        events.extend(current.execution.log.drain())
+        saved = json.loads(json.dumps(checkpoint(current)))
+        latest[0] = resume(plan, saved, functions=current.functions, clock=current.clock)
+        return latest[0]
+
+    drive(run, between=rebuild)
+    final = latest[0]
+    events.extend(final.execution.log.drain())
+    ending = final.result
+    return ExecutionResult(
+        ending.status,
+        ending.output,
+        ending.error,
+        ending.cause,
+        events,
+        run.execution.execution_arn,
+    )
 
 
 def normalise_history(

@@ -12,11 +12,13 @@ the benchmarks)::
 Step by step, answering each Task yourself (what a durable driver does with ``advance``)::
 
     from stepline.runtime import (
-        InvokeFunction, TaskSucceeded, advance, execution_result, start, start_execution,
+        TaskSucceeded, advance, checkpoint, execution_result, resume, start, start_execution,
     )
 
     run = start_execution(plan, '{"x": 1}', clock=FakeClock())
-    effects = start(run)                     # e.g. [InvokeFunction(key=1, function=..., ...)]
+    effects = start(run)                     # e.g. [Dispatch(key=1, resource=..., ...)]
+    saved = checkpoint(run)                  # JSON-ready: store it, drop the run
+    run = resume(plan, saved)                # ...and rebuild it later, anywhere
     advance(run, TaskSucceeded(effects[0].key, {"ok": True}))
     execution_result(run).status             # once run.finished
 """
@@ -24,11 +26,12 @@ Step by step, answering each Task yourself (what a durable driver does with ``ad
 from stepline.runtime.clock import Clock, FakeClock, SystemClock
 from stepline.runtime.effects import (
     Cancel,
-    InvokeFunction,
+    Dispatch,
     StartTimer,
     TaskFailed,
+    TaskHeartbeat,
+    TaskStarted,
     TaskSucceeded,
-    TaskTimedOut,
     TimerFired,
 )
 from stepline.runtime.execution import (
@@ -37,10 +40,12 @@ from stepline.runtime.execution import (
     Plan,
     compile_definition,
     execution_result,
+    resume,
     run_execution,
     start_execution,
 )
 from stepline.runtime.functions import FunctionRegistry, LambdaContext
+from stepline.runtime.machine_run import CheckpointError
 from stepline.runtime.test_state import (
     InvalidDefinition,
     InvalidExecutionInput,
@@ -49,11 +54,22 @@ from stepline.runtime.test_state import (
     run_test_state,
     test_state,
 )
-from stepline.runtime.transition import ExecutionRun, advance, start
+from stepline.runtime.transition import (
+    Ending,
+    ExecutionRun,
+    SignalRefused,
+    advance,
+    checkpoint,
+    start,
+    stop,
+)
 
 __all__ = [
     "Cancel",
+    "CheckpointError",
     "Clock",
+    "Dispatch",
+    "Ending",
     "ExecutionResult",
     "ExecutionRun",
     "FakeClock",
@@ -61,23 +77,27 @@ __all__ = [
     "InvalidDefinition",
     "InvalidDefinitionError",
     "InvalidExecutionInput",
-    "InvokeFunction",
     "LambdaContext",
     "Plan",
     "RequestError",
+    "SignalRefused",
     "StartTimer",
     "SystemClock",
     "TaskFailed",
+    "TaskHeartbeat",
+    "TaskStarted",
     "TaskSucceeded",
-    "TaskTimedOut",
     "TimerFired",
     "ValidationException",
     "advance",
+    "checkpoint",
     "compile_definition",
     "execution_result",
+    "resume",
     "run_execution",
     "run_test_state",
     "start",
     "start_execution",
+    "stop",
     "test_state",
 ]

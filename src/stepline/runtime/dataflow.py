@@ -91,7 +91,7 @@ def jsonata_evaluator(
 
     def evaluate(entry: Entry, extra: dict[str, Any]) -> JSON:
         try:
-            return template.evaluate(entry.states(**extra), entry.variables)
+            return template.evaluate(entry.states(**extra), entry.variables, entry.frame.execution)
         except jsonata.JsonataEvaluationError as error:
             raise query_error(entry, error, field) from None
 

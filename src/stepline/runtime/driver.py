@@ -1,10 +1,11 @@
 """The in-process driver: carries out an execution's effects at once, in this process.
 
 Functions run on the calling thread when one is all the execution waits for, else on a thread
-pool so that Map iterations and Parallel branches overlap; a function past its TimeoutSeconds is
-answered with TaskTimedOut (and left to finish on its thread, its result dropped). Timers fire in
-order of their due time: a ``FakeClock`` jumps to it, a ``SystemClock`` sleeps until it, and
-functions still running are waited for first, as long as the clock says no timer is due.
+pool so that Map iterations and Parallel branches overlap. Work is answered with TaskStarted as
+it starts and with its result once it ends. Timers (Wait states, retry back-off, the Task and
+execution timeouts) fire in order of their due time: a ``FakeClock`` jumps to it, a
+``SystemClock`` sleeps until it, and functions still running are waited for first, for as long
+as the clock says no timer is due.
 """
 
 from __future__ import annotations
@@ -12,121 +13,135 @@ from __future__ import annotations
 import concurrent.futures
 import heapq
 import itertools
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import partial
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from stepline.asl.errors import StatesError
 from stepline.asl.scope import JSON
 from stepline.runtime.clock import Clock
 from stepline.runtime.effects import (
+    Dispatch,
     Effect,
-    InvokeFunction,
     Signal,
     StartTimer,
     TaskFailed,
+    TaskStarted,
     TaskSucceeded,
-    TaskTimedOut,
     TimerFired,
 )
 from stepline.runtime.frame import Execution
-from stepline.runtime.functions import invoke_response
-from stepline.runtime.transition import Run, advance, start
+from stepline.runtime.functions import FunctionRegistry
 
 POOL_WORKERS = 64
 
 T = TypeVar("T")
 
 
-def drive(run: Run[T]) -> T:
-    """Run ``run`` to its end, carrying out every effect it starts; what its routine returned
-    (or the exception it raised)."""
-    driver = _Driver(run.execution)
+class Drivable(Protocol):
+    """What the driver moves: an ``ExecutionRun`` or a single ``RoutineRun``."""
+
+    execution: Execution
+    functions: FunctionRegistry
+    clock: Clock
+    result: Any
+
+    @property
+    def finished(self) -> bool: ...
+    def start(self, now: float | None = None) -> list[Effect]: ...
+    def advance(self, signal: Signal, now: float | None = None) -> list[Effect]: ...
+
+
+def drive(run: Drivable, between: Callable[[Any], Any] | None = None) -> Any:
+    """Run ``run`` to its end, carrying out every effect it starts; what it returned.
+
+    ``between``, if given, is called with the run after each transition and returns the run
+    to go on with: a test can put every step through a checkpoint and a rebuild.
+    """
+    driver = _Driver(run)
     try:
-        driver.take(start(run))
+        driver.take(run.start(driver.now()))
         while not run.finished:
-            driver.take(advance(run, driver.next_signal()))
+            if between is not None:
+                run = driver.run = between(run)
+                driver.execution = run.execution
+            driver.take(run.advance(driver.next_signal(), driver.now()))
     finally:
         driver.close()
-    return run.result  # type: ignore[return-value]
+    return run.result
 
 
 @dataclass(order=True)
 class _Timer:
-    due: datetime
+    due: float
     order: int
     key: int = field(compare=False)
     seconds: float = field(compare=False)
-    set_at: datetime = field(compare=False)
-
-
-@dataclass
-class _Call:
-    future: concurrent.futures.Future[JSON]
-    deadline: float | None
-    """``time.monotonic()`` after which the call has timed out, if it has a timeout."""
+    set_at: float = field(compare=False)
 
 
 class _Driver:
-    def __init__(self, execution: Execution) -> None:
-        self.execution = execution
-        self.clock: Clock = execution.clock
+    def __init__(self, run: Drivable) -> None:
+        self.run = run
+        self.execution = run.execution
+        self.clock: Clock = run.clock
         self.ready: deque[Signal] = deque()
-        self.calls: dict[int, _Call] = {}
+        self.calls: dict[int, concurrent.futures.Future[JSON]] = {}
         self.timers: list[_Timer] = []
         self.order = itertools.count()
         self.pool: concurrent.futures.ThreadPoolExecutor | None = None
 
+    def now(self) -> float:
+        return self.clock.now().timestamp()
+
     # Effects ------------------------------------------------------------------------------
 
     def take(self, effects: list[Effect]) -> None:
-        # A call that is all the execution waits for runs here: nothing else could move meanwhile.
+        # Work that is all the execution waits for runs here: nothing else could move meanwhile.
         alone = len(effects) == 1 and not self.calls and not self.timers
         for effect in effects:
-            if isinstance(effect, InvokeFunction):
+            if isinstance(effect, Dispatch):
+                self.ready.append(TaskStarted(effect.key))
                 if alone and effect.timeout_seconds is None:
-                    self.ready.append(_answer(effect.key, partial(self._invoke, effect)))
+                    self.ready.append(_answer(effect.key, partial(self._work, effect)))
                 else:
                     self._call_on_pool(effect)
             elif isinstance(effect, StartTimer):
-                now = self.clock.now()
-                timer = _Timer(effect.due, next(self.order), effect.key, effect.seconds, now)
+                timer = _Timer(effect.due, next(self.order), effect.key, effect.seconds, self.now())
                 heapq.heappush(self.timers, timer)
             else:
                 self._cancel(effect.key)
 
-    def _call_on_pool(self, effect: InvokeFunction) -> None:
+    def _call_on_pool(self, effect: Dispatch) -> None:
         if self.pool is None:
             self.pool = concurrent.futures.ThreadPoolExecutor(
                 max_workers=POOL_WORKERS, thread_name_prefix="stepline-function"
             )
-        future = self.pool.submit(self._invoke, effect)
-        timeout = effect.timeout_seconds
-        deadline = time.monotonic() + timeout if timeout is not None else None
-        self.calls[effect.key] = _Call(future, deadline)
+        self.calls[effect.key] = self.pool.submit(self._work, effect)
 
-    def _invoke(self, effect: InvokeFunction) -> JSON:
+    def _work(self, effect: Dispatch) -> JSON:
         execution = self.execution
-        result = execution.functions.invoke(
-            effect.function, effect.payload, region=execution.region, account=execution.account
+        return self.run.functions.perform(
+            effect.resource,
+            effect.parameters,
+            region=execution.region,
+            account=execution.account,
+            now=self.clock.now(),
         )
-        if effect.as_invoke_response:
-            return invoke_response(result, now=self.clock.now())
-        return result
 
     def _cancel(self, key: int) -> None:
         self.calls.pop(key, None)  # a running function cannot be stopped; its result is dropped
-        self.timers = [timer for timer in self.timers if timer.key != key]
-        heapq.heapify(self.timers)
+        self.ready = deque(signal for signal in self.ready if signal.key != key)
+        if any(timer.key == key for timer in self.timers):
+            self.timers = [timer for timer in self.timers if timer.key != key]
+            heapq.heapify(self.timers)
 
     # Signals ------------------------------------------------------------------------------
 
     def next_signal(self) -> Signal:
-        """The next answer: a function that finished or timed out, else the earliest timer."""
+        """The next answer: work that started or ended, else the earliest timer."""
         while True:
             if self.ready:
                 return self.ready.popleft()
@@ -136,45 +151,35 @@ class _Driver:
                 return self._fire_timer()
             if not self.calls:
                 raise RuntimeError("the execution awaits effects that were never started")
-            self._collect_calls(block=True)
+            if not self._collect_calls(block=True) and self.timers:
+                return self._fire_timer()  # waited as long as the first timer allowed
 
     def _timer_due(self) -> bool:
-        return self.timers[0].due <= self.clock.now()
+        return self.timers[0].due <= self.now()
 
     def _collect_calls(self, *, block: bool) -> bool:
-        """Move finished or timed-out calls to ``ready``; with ``block``, wait for one first."""
+        """Move finished calls to ``ready``; with ``block``, wait for one first (no longer
+        than the first timer is away)."""
         if block:
+            limit = None
+            if self.timers:
+                limit = max(0.0, self.timers[0].due - self.now())
             concurrent.futures.wait(
-                [call.future for call in self.calls.values()],
-                timeout=self._wait_limit(),
+                list(self.calls.values()),
+                timeout=limit,
                 return_when=concurrent.futures.FIRST_COMPLETED,
             )
-        now = time.monotonic()
-        for key, call in list(self.calls.items()):
-            if call.future.done():
+        for key, future in list(self.calls.items()):
+            if future.done():
                 del self.calls[key]
-                self.ready.append(_answer(key, call.future.result))
-            elif call.deadline is not None and now >= call.deadline:
-                del self.calls[key]
-                self.ready.append(TaskTimedOut(key))
+                self.ready.append(_answer(key, future.result))
         return bool(self.ready)
-
-    def _wait_limit(self) -> float | None:
-        """How long to wait for calls: until the first deadline or (by the clock) timer."""
-        limits = [
-            call.deadline - time.monotonic()
-            for call in self.calls.values()
-            if call.deadline is not None
-        ]
-        if self.timers:
-            limits.append((self.timers[0].due - self.clock.now()).total_seconds())
-        return max(0.0, min(limits)) if limits else None
 
     def _fire_timer(self) -> Signal:
         timer = heapq.heappop(self.timers)
-        now = self.clock.now()
+        now = self.now()
         # A timer set just now waits its own seconds exactly (no rounding through datetimes).
-        seconds = timer.seconds if now == timer.set_at else (timer.due - now).total_seconds()
+        seconds = timer.seconds if now == timer.set_at else timer.due - now
         self.clock.sleep(max(0.0, seconds))
         return TimerFired(timer.key)
 

@@ -4,21 +4,31 @@ The interpreter never calls a function, sleeps or reads a socket. A state that n
 outside it (a Task's resource, a Wait's timer, a retry's back-off) hands its driver an *effect*
 and suspends; the driver does the work, in-process or durably, and resumes the execution with a
 *signal* carrying the effect's key. Keys are unique within an execution and assigned in a
-deterministic order, so a durable driver can use ``(execution, key)`` as an idempotency key.
+deterministic order, so a driver can use ``(execution, key)`` as an idempotency key.
+
+Effects and signals are plain data: ``encode`` and ``decode`` turn them into JSON-ready dicts
+and back, so a durable driver can store the work it owes and the answers it received. Times are
+absolute (POSIX seconds), so a stored effect means the same after a restart.
 
 A suspendable piece of the interpreter is a *routine*: a generator that yields the effects it
-has just started (possibly none) and is sent, each time, the signal for one of them.
+has just started (possibly none) and is sent, each time, the signal for one of them. Two more
+kinds never leave the interpreter: ``Fork`` (a Map or Parallel state hands its iterations or
+branches to the execution's cursor) and ``Joined`` (they have all ended, or one failed).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Generator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TypeVar
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from stepline.asl.errors import StatesError
 from stepline.asl.scope import JSON
-from stepline.runtime.frame import Execution
+
+if TYPE_CHECKING:
+    from stepline.runtime.frame import Execution
 
 T = TypeVar("T")
 
@@ -27,29 +37,30 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
-class InvokeFunction:
-    """Run the function ``function`` (a name or Lambda ARN) with ``payload`` as its event.
+class Dispatch:
+    """Have a Task's work done: ``resource`` (the Task's Resource) with ``parameters``.
 
-    Answered by ``TaskSucceeded`` (the function's return value or, with
-    ``as_invoke_response``, Lambda's whole Invoke response around it, as the
-    ``lambda:invoke`` integration returns it), ``TaskFailed`` or, once ``timeout_seconds``
-    have passed, ``TaskTimedOut``.
+    ``token`` identifies the work outside Stepline (AWS's task token), derived from the
+    execution and the key. The work is answered with ``TaskStarted`` when it really starts,
+    ``TaskHeartbeat`` while it runs, then ``TaskSucceeded`` or ``TaskFailed``. The Task's own
+    timers enforce ``timeout_seconds`` and ``heartbeat_seconds`` from the start on (AWS counts
+    both from then); if one fires first, the work is cancelled.
     """
 
     key: int
-    function: str
-    payload: JSON
+    resource: str
+    parameters: JSON
+    token: str
     timeout_seconds: int | None = None
     heartbeat_seconds: int | None = None
-    as_invoke_response: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class StartTimer:
-    """Let ``seconds`` pass (until ``due``); answered by ``TimerFired``."""
+    """Let ``seconds`` pass, until ``due`` (POSIX seconds); answered by ``TimerFired``."""
 
     key: int
-    due: datetime
+    due: float
     seconds: float
 
 
@@ -60,10 +71,17 @@ class Cancel:
     key: int
 
 
-Effect = InvokeFunction | StartTimer | Cancel
+Effect = Dispatch | StartTimer | Cancel
 
 
 # Signals ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStarted:
+    """The work of a ``Dispatch`` has started (a worker took it)."""
+
+    key: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +98,9 @@ class TaskFailed:
 
 
 @dataclass(frozen=True, slots=True)
-class TaskTimedOut:
+class TaskHeartbeat:
+    """The work of a ``Dispatch`` is still going (its heartbeat clock starts again)."""
+
     key: int
 
 
@@ -89,24 +109,119 @@ class TimerFired:
     key: int
 
 
-Signal = TaskSucceeded | TaskFailed | TaskTimedOut | TimerFired
+Signal = TaskStarted | TaskHeartbeat | TaskSucceeded | TaskFailed | TimerFired
 
-Routine = Generator[list[Effect], Signal, T]
+ANSWERS: dict[type, tuple[type, ...]] = {
+    Dispatch: (TaskStarted, TaskHeartbeat, TaskSucceeded, TaskFailed),
+    StartTimer: (TimerFired,),
+}
+"""Which signals answer which effect: any other is refused."""
+
+
+# Inside the interpreter ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Fork:
+    """A Map or Parallel state's units (iterations, branches), handed to the execution's
+    cursor to run; ``source`` (a ``fanout.UnitSource``) says what each unit is."""
+
+    key: int
+    source: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """A fork has ended: every unit's output (``outputs``, by index, with its JSON text), or
+    the error of the failure that ended it (the others were aborted)."""
+
+    key: int
+    outputs: tuple[tuple[JSON, str | None], ...] | None = None
+    error: str = ""
+    cause: str = ""
+    recorded: bool = False
+    """Whether the failure's EvaluationFailed event is already recorded (by the unit)."""
+
+    def failure(self) -> StatesError:
+        """The failure that ended the fork, as the state above sees it."""
+        failure = StatesError(self.cause, self.error)
+        failure.recorded = self.recorded  # type: ignore[attr-defined]
+        return failure
+
+
+Routine = Generator[list[Any], Any, T]
 """A suspendable computation returning ``T``: yields new effects, is sent their signals."""
 
 
 def await_effect(effect: Effect) -> Routine[Signal]:
     """Start ``effect`` and suspend until its signal arrives.
 
-    Signals reach only the routine that awaits their key: ``transition.advance`` drops those
-    for keys no routine awaits, and a fan-out resumes the unit that started the effect.
+    Signals reach only the routine that awaits their key: the cursor routes each by its key.
     """
-    signal = yield [effect]
-    assert signal.key == effect.key, (signal, effect)
+    signal: Signal = yield [effect]
     return signal
 
 
 def sleep(execution: Execution, seconds: float) -> Routine[None]:
     """Let ``seconds`` pass on the execution's clock: a timer its driver fires."""
-    due = execution.clock.now() + timedelta(seconds=seconds)
+    due = execution.now + seconds
     yield from await_effect(StartTimer(execution.new_key(), due, seconds))
+
+
+def task_token(execution: Execution, key: int) -> str:
+    """The token of the work ``key`` asks for: names the execution and key, and carries a
+    digest keyed by the execution's secret seed, so a token cannot be made up."""
+    body = f"{execution.execution_arn}#{key}"
+    digest = hashlib.blake2b(body.encode(), digest_size=12, key=execution.seed).digest()
+    return base64.urlsafe_b64encode(body.encode() + b"#" + digest).decode().rstrip("=")
+
+
+def parse_task_token(token: str) -> tuple[str, int, bytes] | None:
+    """(execution ARN, key, digest) from a token, or None if it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        arn, key, digest = raw.rsplit(b"#", 2)
+        return arn.decode(), int(key), digest
+    except ValueError:
+        return None
+
+
+# Encoding -----------------------------------------------------------------------------------
+
+_KINDS: dict[str, type] = {
+    kind.__name__: kind
+    for kind in (
+        Dispatch,
+        StartTimer,
+        Cancel,
+        TaskStarted,
+        TaskSucceeded,
+        TaskFailed,
+        TaskHeartbeat,
+        TimerFired,
+        Joined,
+    )
+}
+
+
+def encode(item: Effect | Signal | Joined) -> dict[str, Any]:
+    """A JSON-ready dict naming the kind (``type``) and every field."""
+    encoded: dict[str, Any] = {"type": type(item).__name__}
+    for field in fields(item):
+        value = getattr(item, field.name)
+        encoded[field.name] = list(map(list, value)) if isinstance(value, tuple) else value
+    return encoded
+
+
+def decode(encoded: dict[str, Any]) -> Any:
+    """The effect or signal ``encode`` made; ``ValueError`` if it is not one."""
+    values = dict(encoded)
+    kind = _KINDS.get(values.pop("type", None))
+    if kind is None:
+        raise ValueError(f"not an effect or signal: {encoded!r}")
+    if kind is Joined and values.get("outputs") is not None:
+        values["outputs"] = tuple((value, text) for value, text in values["outputs"])
+    try:
+        return kind(**values)
+    except TypeError as error:
+        raise ValueError(f"not a valid {kind.__name__}: {error}") from None

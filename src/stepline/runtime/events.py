@@ -7,7 +7,6 @@ history is read, so recording an event on the hot path costs a tuple and a small
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -45,10 +44,6 @@ class Json:
         if self.text is None:
             self.text = dumps(self.value)
         return self.text
-
-
-Stamp = Callable[[], "datetime | float"]
-"""When an event happens: a datetime, or (cheaper to take) POSIX seconds."""
 
 
 @dataclass(slots=True)
@@ -89,33 +84,59 @@ def _render(details: dict[str, Any]) -> dict[str, Any]:
     return rendered
 
 
+HISTORY_LIMIT = 25_000
+"""AWS's quota of events in one execution's history."""
+
+
+class HistoryLimitReached(BaseException):  # a signal to unwind, not an error
+    """An execution's history has reached ``HISTORY_LIMIT``; it must fail now.
+
+    A BaseException so that nothing inside the interpreter (catchers, the conversion of
+    unexpected errors into ``States.Runtime``) can take it: the transition function does.
+    """
+
+
 class EventLog:
     """The history of one execution. Ids count from 1, in the order events were recorded.
 
-    ``stamp`` dates each event: the clock's ``now``, or where the clock offers one (a
-    ``SystemClock``), its cheaper ``stamp`` in POSIX seconds.
+    ``events`` holds what has been recorded since the log was opened or last drained (an
+    in-process run keeps all of it; a durable engine drains each step's events into its store
+    and holds none between steps). While ``replaying``, ids are handed out but nothing is kept:
+    the events were recorded, and stored, the first time round.
     """
 
-    __slots__ = ("events", "stamp")
+    __slots__ = ("events", "limit", "next_id", "replaying")
 
-    def __init__(self, stamp: Stamp) -> None:
+    def __init__(self, next_id: int = 1) -> None:
         self.events: list[HistoryEvent] = []
-        self.stamp = stamp
+        self.next_id = next_id
+        self.replaying = False
+        self.limit = HISTORY_LIMIT - 1
+        """The last id a state's event may take; the execution's ending may take the next."""
 
-    @classmethod
-    def on(cls, clock: Any) -> EventLog:
-        """A log dated by ``clock``."""
-        return cls(getattr(clock, "stamp", clock.now))
-
-    def add(self, event_type: str, previous: int, details: dict[str, Any] | None = None) -> int:
-        events = self.events
-        event_id = len(events) + 1
-        events.append(HistoryEvent(event_id, previous, self.stamp(), event_type, details))
+    def add(
+        self,
+        event_type: str,
+        previous: int,
+        details: dict[str, Any] | None,
+        stamp: float,
+    ) -> int:
+        event_id = self.next_id
+        if event_id > self.limit:
+            raise HistoryLimitReached
+        self.next_id = event_id + 1
+        if not self.replaying:
+            self.events.append(HistoryEvent(event_id, previous, stamp, event_type, details))
         return event_id
 
     @property
     def last_id(self) -> int:
-        return len(self.events)
+        return self.next_id - 1
+
+    def drain(self) -> list[HistoryEvent]:
+        """The events recorded since the last drain, handed over and forgotten."""
+        events, self.events = self.events, []
+        return events
 
     def to_api(self) -> list[dict[str, Any]]:
         return [event.to_api() for event in self.events]

@@ -8,6 +8,7 @@ the transition function, committing each step's events.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,8 +23,10 @@ from stepline.runtime.driver import drive
 from stepline.runtime.events import EventLog, HistoryEvent, Json
 from stepline.runtime.frame import NOT_TRUNCATED, Execution, Frame
 from stepline.runtime.functions import FunctionRegistry
-from stepline.runtime.plan import MachinePlan
+from stepline.runtime.machine import MachinePlan
+from stepline.runtime.states import compile_machine
 from stepline.runtime.transition import ExecutionRun, Status, begin
+from stepline.runtime.transition import resume as resume_run
 
 
 class InvalidDefinitionError(ValueError):
@@ -56,7 +59,7 @@ def compile_definition(
     )
     if model is None:
         raise InvalidDefinitionError(diagnostics)
-    return Plan(MachinePlan(model), state_machine_type, definition)
+    return Plan(compile_machine(model), state_machine_type, definition)
 
 
 @dataclass
@@ -88,6 +91,9 @@ class ExecutionOptions(TypedDict, total=False):
     region: str
     account: str
     role_arn: str | None
+    seed: bytes | None
+    execution_arn: str | None
+    redrive_count: int
 
 
 def run_execution(
@@ -111,36 +117,43 @@ def start_execution(
     region: str = "us-east-1",
     account: str = "111111111111",
     role_arn: str | None = None,
+    seed: bytes | None = None,
+    execution_arn: str | None = None,
+    redrive_count: int = 0,
 ) -> ExecutionRun:
     """An execution of ``plan`` with its ExecutionStarted event recorded and no state entered.
 
-    Move it with ``transition.start`` and ``transition.advance`` (or ``driver.drive``); read
-    how it ended with ``execution_result``.
+    Move it with ``start`` and ``advance`` (or ``driver.drive``); read how it ended with
+    ``execution_result``. ``seed`` names the execution's random draws (fresh when omitted):
+    the same seed, input and signals give the same history.
     """
     clock = clock or SystemClock()
+    started_at = clock.now()
     name = execution_name or str(uuid.uuid4())
     machine_arn = f"arn:aws:states:{region}:{account}:stateMachine:{state_machine_name}"
-    execution_arn = f"arn:aws:states:{region}:{account}:execution:{state_machine_name}:{name}"
-    if plan.state_machine_type == "EXPRESS":
-        # An Express execution's ARN carries a generated id after its name.
-        execution_arn = (
-            f"arn:aws:states:{region}:{account}:express:{state_machine_name}:{name}:{uuid.uuid4()}"
-        )
+    if execution_arn is None:
+        execution_arn = f"arn:aws:states:{region}:{account}:execution:{state_machine_name}:{name}"
+        if plan.state_machine_type == "EXPRESS":
+            # An Express execution's ARN carries a generated id after its name.
+            execution_arn = (
+                f"arn:aws:states:{region}:{account}:express:{state_machine_name}:{name}:"
+                f"{uuid.uuid4()}"
+            )
     role_arn = role_arn or f"arn:aws:iam::{account}:role/stepline"
     data = loads(input_text) if input_text is not None else {}
     execution = Execution(
-        log=EventLog.on(clock),
-        clock=clock,
-        functions=functions or FunctionRegistry(),
+        log=EventLog(),
         execution_object={
             "Id": execution_arn,
             "Input": data,
             "Name": name,
             "RoleArn": role_arn,
-            "StartTime": format_timestamp(clock.now()),
-            "RedriveCount": 0,
+            "StartTime": format_timestamp(started_at),
+            "RedriveCount": redrive_count,
         },
         state_machine_object={"Id": machine_arn, "Name": state_machine_name},
+        seed=seed if seed is not None else os.urandom(16),
+        now=started_at.timestamp(),
         region=region,
         account=account,
         execution_arn=execution_arn,
@@ -154,8 +167,29 @@ def start_execution(
             "roleArn": role_arn,
         },
     )
-    frame.last_event_id = 0  # AWS starts the first state's chain afresh.
-    return begin(plan.machine, frame, data, input_text)
+    return begin(
+        plan.machine,
+        execution,
+        data,
+        input_text,
+        timeout_seconds=plan.machine.model.timeout_seconds,
+        functions=functions,
+        clock=clock,
+    )
+
+
+def resume(
+    plan: Plan,
+    saved: dict[str, Any],
+    *,
+    functions: FunctionRegistry | None = None,
+    clock: Clock | None = None,
+) -> ExecutionRun:
+    """The execution ``checkpoint(run)`` saved, rebuilt on ``plan`` (the same definition's).
+
+    Raises ``CheckpointError`` if ``saved`` is not a checkpoint of this plan.
+    """
+    return resume_run(plan.machine, saved, functions=functions, clock=clock)
 
 
 def execution_result(run: ExecutionRun) -> ExecutionResult:

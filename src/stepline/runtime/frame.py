@@ -7,45 +7,62 @@ frame of its own whose variables layer over its parent's (inner assignments neve
 
 from __future__ import annotations
 
-import itertools
 from collections import ChainMap
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from stepline.asl.ambient import numbered_draw
 from stepline.asl.scope import JSON
-from stepline.runtime.clock import Clock
 from stepline.runtime.events import EventLog
-from stepline.runtime.functions import FunctionRegistry
 
 NOT_TRUNCATED: dict[str, bool] = {"truncated": False}
 
 
 @dataclass(slots=True)
 class Execution:
-    """What every frame of one execution shares."""
+    """What every frame of one execution shares, and the counters that make it reproducible.
+
+    It is also the ``Ambient`` of every expression the execution evaluates: ``now`` is the
+    time of the transition being made (set by whoever moves the execution) and random draws
+    are numbered from ``seed``, so the same signals at the same times give the same history.
+    """
 
     log: EventLog
-    clock: Clock
-    functions: FunctionRegistry
     execution_object: dict[str, Any]
     """The ``Execution`` part of the context object (Id, Input, Name, RoleArn, StartTime...)."""
     state_machine_object: dict[str, Any]
     """The ``StateMachine`` part of the context object (Id, Name)."""
+    seed: bytes
+    now: float = 0.0
+    """POSIX seconds: when the transition being made happens."""
     region: str = "us-east-1"
     account: str = "111111111111"
     execution_arn: str = ""
-    keys: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    """Where effect keys come from: 1, 2, 3... in the order the execution starts its effects."""
-
-    cancelled: list[int] = field(default_factory=list)
-    """Keys of started effects no longer wanted (their iteration or branch was aborted)."""
+    next_key: int = 1
+    """The next effect key: 1, 2, 3... in the order the execution starts its effects."""
+    draws: int = 0
+    """How many random draws the execution has made."""
 
     def new_key(self) -> int:
-        return next(self.keys)
+        key = self.next_key
+        self.next_key = key + 1
+        return key
 
-    def cancel(self, key: int) -> None:
-        self.cancelled.append(key)
+    def millis(self) -> int:
+        return round(self.now * 1000)
+
+    def draw(self) -> int:
+        number = self.draws
+        self.draws = number + 1
+        return numbered_draw(self.seed, number)
+
+    def counters(self) -> tuple[int, int, int]:
+        """Where ids, keys and draws have got to (what a replay must start again from)."""
+        return self.log.next_id, self.next_key, self.draws
+
+    def set_counters(self, counters: tuple[int, int, int]) -> None:
+        self.log.next_id, self.next_key, self.draws = counters
 
 
 @dataclass(slots=True)
@@ -53,17 +70,26 @@ class Frame:
     execution: Execution
     variables: MutableMapping[str, JSON] = field(default_factory=dict)
     last_event_id: int = 0
-    suspended_in: str | None = None
-    """The type of the state this frame's routine is suspended in (it awaits effects), if any."""
+    log: EventLog | None = None
+    """A history of the frame's own, apart from the execution's (a distributed Map's child)."""
 
     def add_event(self, event_type: str, details: dict[str, Any] | None = None) -> int:
         """Record an event following this frame's last one, and make it the last."""
-        self.last_event_id = self.execution.log.add(event_type, self.last_event_id, details)
+        execution = self.execution
+        log = self.log or execution.log
+        self.last_event_id = log.add(event_type, self.last_event_id, details, execution.now)
         return self.last_event_id
 
     def child(self) -> Frame:
         """A frame for a branch or iteration: reads our variables, keeps its own writes."""
         return Frame(self.execution, ChainMap({}, self.variables), self.last_event_id)
+
+    def own_variables(self) -> dict[str, JSON]:
+        """The variables this frame itself assigned (not those it reads from its parents)."""
+        variables = self.variables
+        if isinstance(variables, ChainMap):
+            return dict(variables.maps[0])
+        return dict(variables)
 
     def context_object(
         self, state_name: str, entered_time: str, retry_count: int | None = None

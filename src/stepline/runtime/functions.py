@@ -25,6 +25,9 @@ from stepline.asl.scope import JSON
 
 Handler = Callable[[JSON, "LambdaContext"], JSON]
 
+LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+"""The optimised Lambda integration's resource: FunctionName and Payload in its parameters."""
+
 
 @dataclass(frozen=True)
 class LambdaContext:
@@ -53,6 +56,28 @@ class FunctionRegistry:
 
     def register(self, name: str, handler: Handler) -> None:
         self._handlers[name] = handler
+
+    def perform(
+        self,
+        resource: str,
+        parameters: JSON,
+        *,
+        region: str,
+        account: str,
+        now: datetime | None = None,
+    ) -> JSON:
+        """Carry out a Task's work addressed to a function: ``resource`` is a Lambda function
+        ARN (``parameters`` are the event) or ``lambda:invoke`` (``parameters`` name the
+        FunctionName and Payload; the result is Lambda's Invoke response around the output).
+        """
+        if resource != LAMBDA_INVOKE:
+            return self.invoke(resource, parameters, region=region, account=account)
+        # Invoke without a Payload (or with a null one) hands the function an empty object.
+        payload = parameters.get("Payload")
+        if payload is None:
+            payload = {}
+        result = self.invoke(parameters["FunctionName"], payload, region=region, account=account)
+        return invoke_response(result, now=now)
 
     def invoke(self, reference: str, payload: JSON, *, region: str, account: str) -> JSON:
         """Run the function ``reference`` names with ``payload`` as its event."""

@@ -8,6 +8,7 @@ integrations (HTTP, containers, activities, callbacks, nested executions) plug i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -15,18 +16,23 @@ from stepline.asl.errors import TIMEOUT, StatesError, StatesRuntime, StatesTimeo
 from stepline.asl.jsontext import dumps, loads
 from stepline.asl.scope import JSON
 from stepline.runtime.effects import (
-    InvokeFunction,
+    Cancel,
+    Dispatch,
+    Effect,
     Routine,
+    StartTimer,
     TaskFailed,
+    TaskHeartbeat,
+    TaskStarted,
     TaskSucceeded,
-    TaskTimedOut,
-    await_effect,
+    TimerFired,
+    task_token,
 )
 from stepline.runtime.entry import Entry
 from stepline.runtime.events import Json
-from stepline.runtime.frame import NOT_TRUNCATED
-from stepline.runtime.functions import function_name_of
-from stepline.runtime.plan import checked_text
+from stepline.runtime.frame import NOT_TRUNCATED, Execution, Frame
+from stepline.runtime.functions import LAMBDA_INVOKE
+from stepline.runtime.state_plan import checked_text
 
 _FUNCTION_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:[^:]+(:[^:]+)?\Z")
 
@@ -46,32 +52,81 @@ class Resource(Protocol):
 
 
 def resolve_resource(arn: str) -> Resource:
-    if arn.startswith("arn:aws:states:::lambda:invoke") and arn.count(".") == 0:
+    if arn.startswith(LAMBDA_INVOKE) and arn.count(".") == 0:
         return LambdaInvokeIntegration()
     if _FUNCTION_ARN.match(arn):
         return LambdaFunction(arn)
     return UnsupportedResource(arn)
 
 
-def _call(
-    invocation: Invocation, function: str, payload: JSON, *, as_invoke_response: bool = False
+def perform(
+    invocation: Invocation,
+    resource: str,
+    parameters: JSON,
+    on_started: Callable[[], None],
 ) -> Routine[JSON]:
-    """Have the driver run ``function``; its answer becomes the result or a StatesError."""
-    effect = InvokeFunction(
-        invocation.entry.frame.execution.new_key(),
-        function,
-        payload,
-        invocation.timeout_seconds,
-        invocation.heartbeat_seconds,
-        as_invoke_response,
-    )
-    signal = yield from await_effect(effect)
-    if isinstance(signal, TaskFailed):
-        raise TaskError(signal.error, signal.cause)
-    if isinstance(signal, TaskTimedOut):
-        raise StatesTimeout("")
-    assert isinstance(signal, TaskSucceeded), signal
-    return signal.output
+    """Have the driver do the work; its answer becomes the result or a StatesError.
+
+    ``on_started`` records the resource's Started event once the work really starts (before
+    the result, if the driver sends that first). From then on the Task's TimeoutSeconds and
+    HeartbeatSeconds run as timers; whichever fires first fails the Task with
+    ``States.Timeout`` (AWS reports a missed heartbeat with the same error). What the routine
+    still awaits when it ends (the work, a timer) is cancelled by the machine running it.
+    """
+    execution = invocation.entry.frame.execution
+    key = execution.new_key()
+    timeout, heartbeat = invocation.timeout_seconds, invocation.heartbeat_seconds
+    dispatch = Dispatch(key, resource, parameters, task_token(execution, key), timeout, heartbeat)
+    started = False
+    heartbeat_key: int | None = None
+    timers: set[int] = set()
+    signal = yield [dispatch]
+    while True:
+        if isinstance(signal, TimerFired):
+            raise StatesTimeout("")
+        if not started:
+            started = True
+            on_started()
+            effects: list[Effect] = []
+            if timeout is not None:
+                effects.append(_timer(execution, timeout, timers))
+            if heartbeat is not None:
+                effects.append(_timer(execution, heartbeat, timers))
+                heartbeat_key = effects[-1].key
+            if isinstance(signal, TaskStarted | TaskHeartbeat):
+                signal = yield effects
+                continue
+        if isinstance(signal, TaskHeartbeat):
+            effects = []
+            if heartbeat_key is not None:
+                effects = [Cancel(heartbeat_key), _timer(execution, heartbeat or 0, timers)]
+                heartbeat_key = effects[-1].key
+            signal = yield effects
+            continue
+        if isinstance(signal, TaskStarted):
+            signal = yield []
+            continue
+        if isinstance(signal, TaskFailed):
+            raise TaskError(signal.error, signal.cause)
+        assert isinstance(signal, TaskSucceeded), signal
+        return signal.output
+
+
+def _recorder(
+    frame: Frame, event_type: str, details: dict[str, Any] | None = None
+) -> Callable[[], None]:
+    """Records ``event_type`` when called (a resource's Started event)."""
+
+    def record() -> None:
+        frame.add_event(event_type, dict(details) if details is not None else None)
+
+    return record
+
+
+def _timer(execution: Execution, seconds: int, timers: set[int]) -> StartTimer:
+    timer = StartTimer(execution.new_key(), execution.now + seconds, float(seconds))
+    timers.add(timer.key)
+    return timer
 
 
 class LambdaFunction:
@@ -90,9 +145,13 @@ class LambdaFunction:
         if invocation.timeout_seconds is not None:
             scheduled["timeoutInSeconds"] = invocation.timeout_seconds
         frame.add_event("LambdaFunctionScheduled", scheduled)
-        frame.add_event("LambdaFunctionStarted")
         try:
-            result = yield from _call(invocation, self.arn, invocation.parameters)
+            result = yield from perform(
+                invocation,
+                self.arn,
+                invocation.parameters,
+                _recorder(frame, "LambdaFunctionStarted"),
+            )
             checked_text(result, self.arn)
         except StatesError as error:
             if error.error == TIMEOUT:
@@ -127,9 +186,8 @@ class LambdaInvokeIntegration:
         if invocation.heartbeat_seconds is not None:
             scheduled["heartbeatInSeconds"] = invocation.heartbeat_seconds
         frame.add_event("TaskScheduled", scheduled)
-        frame.add_event("TaskStarted", dict(named))
         try:
-            result = yield from self._run(invocation)
+            result = yield from self._run(invocation, _recorder(frame, "TaskStarted", named))
         except StatesError as error:
             if error.error == TIMEOUT:
                 frame.add_event("TaskTimedOut", {"error": error.error, **named})
@@ -141,19 +199,14 @@ class LambdaInvokeIntegration:
         )
         return result
 
-    def _run(self, invocation: Invocation) -> Routine[JSON]:
+    def _run(self, invocation: Invocation, on_started: Callable[[], None]) -> Routine[JSON]:
         parameters = invocation.parameters
         if not isinstance(parameters, dict) or not isinstance(parameters.get("FunctionName"), str):
             raise StatesRuntime(
                 "The Parameters of a lambda:invoke Task must name a FunctionName string."
             )
-        name = function_name_of(parameters["FunctionName"])
-        # Invoke without a Payload (or with a null one) hands the function an empty object.
-        payload = parameters.get("Payload")
-        if payload is None:
-            payload = {}
         try:
-            result = yield from _call(invocation, name, payload, as_invoke_response=True)
+            result = yield from perform(invocation, LAMBDA_INVOKE, parameters, on_started)
         except TaskError as error:
             raise TaskError(error.error, _compact(error.cause)) from None
         checked_text(result, self.resource_type)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from stepline.asl.ambient import Ambient, random_fraction
 from stepline.asl.errors import StatesError, error_matches
 from stepline.asl.model import Retrier
 from stepline.runtime.effects import Routine, sleep
@@ -14,13 +14,14 @@ from stepline.runtime.frame import Execution
 T = TypeVar("T")
 
 
-def backoff_seconds(retrier: Retrier, attempt: int, rng: random.Random | None = None) -> float:
-    """The wait before retry number ``attempt + 1`` (0-based), capped and jittered as AWS does."""
+def backoff_seconds(retrier: Retrier, attempt: int, ambient: Ambient) -> float:
+    """The wait before retry number ``attempt + 1`` (0-based), capped and jittered as AWS does
+    (FULL jitter draws from ``ambient``, so a replay waits the same)."""
     delay = retrier.interval_seconds * retrier.backoff_rate**attempt
     if retrier.max_delay_seconds is not None:
         delay = min(delay, retrier.max_delay_seconds)
     if retrier.jitter_strategy == "FULL":
-        delay = (rng or random).uniform(0, delay)
+        delay = random_fraction(ambient) * delay
     return float(delay)
 
 
@@ -44,7 +45,7 @@ def with_retries(
             index = _matching(retriers, error.error)
             if index is None or counts[index] >= retriers[index].max_attempts:
                 raise
-            yield from sleep(execution, backoff_seconds(retriers[index], counts[index]))
+            yield from sleep(execution, backoff_seconds(retriers[index], counts[index], execution))
             counts[index] += 1
             retries += 1
             if on_retry is not None:

@@ -16,6 +16,7 @@ Requests AWS rejects raise ``RequestError`` subclasses named and worded as AWS's
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,9 +35,9 @@ from stepline.runtime.events import EventLog, Json
 from stepline.runtime.execution import InvalidDefinitionError, compile_definition
 from stepline.runtime.frame import NOT_TRUNCATED, Execution, Frame
 from stepline.runtime.functions import FunctionRegistry
-from stepline.runtime.plan import StatePlan, Step
 from stepline.runtime.resources import Invocation
-from stepline.runtime.transition import Run
+from stepline.runtime.state_plan import StatePlan, Step
+from stepline.runtime.transition import RoutineRun
 
 T = TypeVar("T")
 
@@ -185,17 +186,18 @@ def run_test_state(
         state_name=state_name,
         state_configuration=state_configuration,
     )
+    # The state runs once and never waits: Wait states and back-offs are reported, not slept.
+    fake = FakeClock((clock or SystemClock()).now())
     execution = _execution(
         request,
-        clock or SystemClock(),
+        fake,
         role_arn,
-        functions,
         names=(
             execution_name or str(uuid.uuid4()),
             state_machine_name or str(uuid.uuid4()),
         ),
     )
-    outcome = _run(request, execution)
+    outcome = _run(request, execution, functions or FunctionRegistry(), fake)
     return _response(outcome, request.level)
 
 
@@ -339,11 +341,22 @@ def _single_state_machine(state: dict[str, Any]) -> dict[str, Any]:
 class _TestEntry(Entry):
     """An entry whose context object is the request's, when the request gives one."""
 
-    __slots__ = ("given_context",)
+    __slots__ = ("clock", "functions", "given_context")
 
-    def __init__(self, frame: Frame, state: StatePlan, data: JSON, context: JSON) -> None:
-        super().__init__(frame, state, data, 1)
+    def __init__(
+        self,
+        frame: Frame,
+        state: StatePlan,
+        data: JSON,
+        context: JSON,
+        *,
+        functions: FunctionRegistry,
+        clock: Clock,
+    ) -> None:
+        super().__init__(frame, state, data, 1, entered_at=frame.execution.now)
         self.given_context = context
+        self.functions = functions
+        self.clock = clock
 
     def context(self) -> JSON:
         if self.given_context is not None:
@@ -355,7 +368,6 @@ def _execution(
     request: Request,
     clock: Clock,
     role_arn: str | None,
-    functions: FunctionRegistry | None,
     names: tuple[str, str],
 ) -> Execution:
     """The (express) execution AWS pretends the tested state runs in, as ``$$`` shows it."""
@@ -363,27 +375,27 @@ def _execution(
     execution_name, machine_name = names
     machine_arn = f"arn:aws:states:{region}:{account}:stateMachine:{machine_name}"
     execution_arn = f"arn:aws:states:{region}:{account}:express:{machine_name}:{execution_name}"
-    # The state runs once and never waits: Wait states and back-offs are reported, not slept.
-    fake = FakeClock(clock.now())
     return Execution(
-        log=EventLog(fake.now),
-        clock=fake,
-        functions=functions or FunctionRegistry(),
+        log=EventLog(),
         execution_object={
             "Id": execution_arn,
             "Input": request.data,
             "Name": execution_name,
             "RoleArn": role_arn or f"arn:aws:iam::{account}:role/stepline-test-state",
-            "StartTime": format_timestamp(fake.now()),
+            "StartTime": format_timestamp(clock.now()),
         },
         state_machine_object={"Id": machine_arn, "Name": machine_name},
+        seed=os.urandom(16),
+        now=clock.now().timestamp(),
         region=region,
         account=account,
         execution_arn=execution_arn,
     )
 
 
-def _run(request: Request, execution: Execution) -> Outcome:
+def _run(
+    request: Request, execution: Execution, functions: FunctionRegistry, clock: Clock
+) -> Outcome:
     frame = Frame(execution, dict(request.variables))
     plan = request.plan
     frame.add_event(
@@ -394,7 +406,7 @@ def _run(request: Request, execution: Execution) -> Outcome:
             "name": plan.name,
         },
     )
-    entry = _TestEntry(frame, plan, request.data, request.context)
+    entry = _TestEntry(frame, plan, request.data, request.context, functions=functions, clock=clock)
     outcome = Outcome(inspection={"input": request.data})
     try:
         step = _STAGES.get(plan.type, _execute)(request, entry, outcome.inspection)
@@ -414,7 +426,7 @@ def _note_variables(request: Request, step: Step, outcome: Outcome) -> None:
 
 def _execute(request: Request, entry: Entry, inspection: dict[str, Any]) -> Step:
     """Choice, Succeed, Fail, Wait: the state's own work; AWS shows the input after InputPath."""
-    plan = entry.state
+    plan = request.plan
     if not plan.is_jsonata:
         selected = entry.input
         if plan.select_input is not None:
@@ -425,7 +437,9 @@ def _execute(request: Request, entry: Entry, inspection: dict[str, Any]) -> Step
 
 def _complete(entry: Entry, routine: Routine[T]) -> T:
     """Run ``routine`` to its end, its effects carried out in-process."""
-    return drive(Run(entry.frame.execution, routine))
+    assert isinstance(entry, _TestEntry)
+    result: T = drive(RoutineRun(entry.frame.execution, routine, entry.functions, entry.clock))
+    return result
 
 
 def _pass(request: Request, entry: Entry, inspection: dict[str, Any]) -> Step:
@@ -564,7 +578,7 @@ _STAGES = {"Task": _task, "Pass": _pass, "Map": _map, "Parallel": _parallel}
 def _handle_error(request: Request, entry: Entry, error: StatesError, outcome: Outcome) -> Outcome:
     """A retrier with attempts left makes it RETRIABLE; else a catcher, else FAILED."""
     outcome.error, outcome.cause = error.error or None, error.cause or None
-    plan = entry.state
+    plan = request.plan
     retriers: tuple[Retrier, ...] = getattr(plan.model, "retry", ())
     count = request.configuration.retrier_retry_count
     for index, retrier in enumerate(retriers):

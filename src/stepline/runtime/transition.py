@@ -1,35 +1,65 @@
-"""The transition function: an execution moves only when ``advance`` is given a signal.
+"""The transition function: an execution moves only when it is given a signal, a stop, or time.
 
-A ``Run`` is the cursor of one execution: the execution (its history so far) and the suspended
-routine of its top-level state machine (``begin``), or of any routine, such as the one state
-TestState runs. ``start`` runs it from its first state until
-it ends or has to wait on the world; each ``advance`` hands it the signal for one effect it
-awaits and runs it to the next such point. Between two calls nothing happens: a driver decides
-when and how effects are carried out (in-process at once, or durably, committing the events
-each call added together with the work it started). Time is whatever the execution's clock
-says while a call runs; a durable driver sets it to the moment it handles the signal.
+An ``ExecutionRun`` is the cursor of one execution: its top-level ``MachineRun`` (and, under
+Map and Parallel states, the units of their forks), the effects it awaits, and how it ended.
+``start`` runs it from its first state until it ends or has to wait on the world; ``advance``
+hands it the signal for one effect it awaits and runs it to the next such point; ``stop``
+aborts it. Each call takes the time the transition happens at (``now``, POSIX seconds) and
+returns the effects it started or cancelled; between two calls nothing happens.
+
+``checkpoint`` turns a run into plain JSON-ready data and ``resume`` rebuilds the run from it
+(ADR 0005), so a durable driver commits the checkpoint with each step's events and effects and
+never needs to hold a waiting execution in memory.
+
+The lifecycle follows AWS (``docs/aws-lifecycle.md``): the state machine's ``TimeoutSeconds``
+is a timer of the run's own that ends it with ``ExecutionTimedOut``; ``stop`` records
+``ExecutionAborted``; a history that reaches 25,000 events fails with ``States.Runtime``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Generic, Literal, TypeVar
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from stepline.asl.errors import StatesError
+from stepline.asl.errors import RUNTIME, TIMEOUT, StatesError
+from stepline.asl.jsontext import loads
 from stepline.asl.scope import JSON
-from stepline.runtime.effects import Cancel, Effect, Routine, Signal
-from stepline.runtime.events import Json
+from stepline.runtime.clock import Clock, SystemClock
+from stepline.runtime.effects import (
+    ANSWERS,
+    Cancel,
+    Effect,
+    Routine,
+    Signal,
+    StartTimer,
+    TaskHeartbeat,
+    TaskStarted,
+)
+from stepline.runtime.events import HISTORY_LIMIT, EventLog, HistoryLimitReached, Json
+from stepline.runtime.fanout import Unit
 from stepline.runtime.frame import NOT_TRUNCATED, Execution, Frame
-from stepline.runtime.plan import MachinePlan
-
-T = TypeVar("T")
+from stepline.runtime.functions import FunctionRegistry
+from stepline.runtime.machine import MachinePlan
+from stepline.runtime.machine_run import CheckpointError, Cursor, MachineRun
 
 Status = Literal["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
+
+CHECKPOINT_VERSION = 1
+
+HISTORY_LIMIT_CAUSE = (
+    f"The execution reached the maximum number of history events ({HISTORY_LIMIT})."
+)
+
+
+class SignalRefused(ValueError):
+    """A signal that cannot answer the effect its key names (a timer answered by a task
+    result...): the run is left as it was."""
 
 
 @dataclass(frozen=True, slots=True)
 class Ending:
-    """How an execution ended: SUCCEEDED with its output text, or FAILED with error and cause."""
+    """How an execution ended: SUCCEEDED with its output text, or FAILED (TIMED_OUT,
+    ABORTED) with error and cause."""
 
     status: Status
     output: str | None = None
@@ -37,74 +67,399 @@ class Ending:
     cause: str | None = None
 
 
-@dataclass
-class Run(Generic[T]):
-    """A routine between transitions: what it awaits, and what it returned once it has."""
+class ExecutionRun(Cursor):
+    """One execution between transitions.
 
-    execution: Execution
-    routine: Routine[T]
-    outstanding: dict[int, Effect] = field(default_factory=dict)
-    """The effects started and not yet answered, by key."""
-    finished: bool = False
-    result: T | None = None
-
-
-ExecutionRun = Run[Ending]
-
-
-def begin(machine: MachinePlan, frame: Frame, data: JSON, text: str | None) -> ExecutionRun:
-    """A run of ``machine`` over ``data``, not yet started (``start`` runs its first steps)."""
-    return Run(frame.execution, _whole(machine, frame, data, text))
-
-
-def start(run: Run[T]) -> list[Effect]:
-    """Run from the first state until the execution ends or awaits effects; those effects."""
-    return _resume(run, None)
-
-
-def advance(run: Run[T], signal: Signal) -> list[Effect]:
-    """Hand the run the answer to one of its effects; the effects it starts (or cancels) next.
-
-    A signal for a key the run does not await (a duplicate, or an answer to cancelled work)
-    changes nothing.
+    ``functions`` and ``clock`` serve the in-process driver (``driver.drive``) and callers
+    that do not pass ``now``; the transition function itself reads neither.
     """
-    if run.finished or run.outstanding.pop(signal.key, None) is None:
-        return []
-    return _resume(run, signal)
 
+    def __init__(
+        self,
+        machine: MachinePlan,
+        execution: Execution,
+        *,
+        timeout_seconds: int | None = None,
+        functions: FunctionRegistry | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.machine = machine
+        self.execution = execution
+        self.timeout_seconds = timeout_seconds
+        self.functions = functions or FunctionRegistry()
+        self.clock: Clock = clock or SystemClock()
+        self.root = MachineRun(self, machine, Frame(execution))
+        self.owners: dict[int, MachineRun | None] = {}
+        """Who awaits each effect's signal (None: the run itself, for its deadline)."""
+        self.awaited: dict[int, Effect] = {}
+        self.running_tasks: set[int] = set()
+        """Keys of dispatched work that has started (a repeated TaskStarted is dropped)."""
+        self.pending: list[Effect] = []
+        self.deadline_key: int | None = None
+        self.result: Ending | None = None
+        self.begun = False
+        self._input: tuple[JSON, str | None] = (None, None)
 
-def _resume(run: Run[T], signal: Signal | None) -> list[Effect]:
-    execution = run.execution
-    try:
-        effects = next(run.routine) if signal is None else run.routine.send(signal)
-    except StopIteration as stop:
-        run.finished, run.result = True, stop.value
-        effects = []
-    for effect in effects:
-        run.outstanding[effect.key] = effect
-    if execution.cancelled:
-        # Only effects the driver was given need cancelling; the rest never left the run.
-        dropped = [key for key in execution.cancelled if run.outstanding.pop(key, None)]
-        effects = effects + [Cancel(key) for key in dropped]
-        execution.cancelled.clear()
-    # A routine ends only once every unit under it has ended or been aborted (and cancelled).
-    assert not (run.finished and run.outstanding), run.outstanding
-    return effects
+    @property
+    def finished(self) -> bool:
+        return self.result is not None
 
+    # The transition function -------------------------------------------------------------------
 
-def _whole(machine: MachinePlan, frame: Frame, data: JSON, text: str | None) -> Routine[Ending]:
-    """The top-level machine, closed by ExecutionSucceeded or ExecutionFailed."""
-    try:
-        output, output_text = yield from machine.run(frame, data, text)
-    except StatesError as error:
+    def start(self, now: float | None = None) -> list[Effect]:
+        """Run from the first state until the execution ends or awaits effects; those effects."""
+        if self.begun:
+            return []
+        self.begun = True
+        self._at(now)
+        if self.timeout_seconds is not None:
+            key = self.execution.new_key()
+            due = self.execution.now + self.timeout_seconds
+            self.deadline_key = key
+            self.started(StartTimer(key, due, float(self.timeout_seconds)), None)
+        data, text = self._input
+        self._guarded(self._begin, data, text)
+        return self._take_pending()
+
+    def advance(self, signal: Signal, now: float | None = None) -> list[Effect]:
+        """Hand the run the answer to one of its effects; the effects it starts (or cancels).
+
+        A signal for a key the run does not await (a duplicate, or an answer to cancelled
+        work) changes nothing; one that cannot answer the awaited effect is refused.
+        """
+        effect = self.awaited.get(signal.key)
+        if self.finished or effect is None:
+            return []
+        if not isinstance(signal, ANSWERS[type(effect)]):
+            raise SignalRefused(
+                f"{type(signal).__name__} cannot answer {type(effect).__name__} {signal.key}"
+            )
+        resolves = not isinstance(signal, TaskStarted | TaskHeartbeat)
+        if isinstance(signal, TaskStarted):
+            if signal.key in self.running_tasks:
+                return []
+            self.running_tasks.add(signal.key)
+        elif resolves:
+            del self.awaited[signal.key]
+            self.running_tasks.discard(signal.key)
+        self._at(now)
+        if signal.key == self.deadline_key:
+            self.deadline_key = None
+            self._end_abnormally("TIMED_OUT", "ExecutionTimedOut", TIMEOUT, None)
+            return self._take_pending()
+        machine = self.owners[signal.key]
+        if resolves:
+            del self.owners[signal.key]
+        assert machine is not None
+        self._guarded(self._resume, machine, signal)
+        return self._take_pending()
+
+    def stop(
+        self, error: str | None = None, cause: str | None = None, now: float | None = None
+    ) -> list[Effect]:
+        """Abort the execution (AWS's StopExecution): every outstanding effect is cancelled.
+
+        AWS records ``ExecutionAborted`` linked to no earlier event and nothing for the states
+        that were running (``docs/aws-lifecycle.md``).
+        """
+        if self.finished:
+            return []
+        self._at(now)
+        self._end_abnormally("ABORTED", "ExecutionAborted", error, cause)
+        return self._take_pending()
+
+    # Inside a transition -------------------------------------------------------------------
+
+    def _at(self, now: float | None) -> None:
+        self.execution.now = self.clock.now().timestamp() if now is None else now
+
+    def _guarded(self, step: Any, *arguments: Any) -> None:
+        """Run one step of the transition; an execution that breaks fails, the caller goes on."""
+        try:
+            step(*arguments)
+        except HistoryLimitReached:
+            self._end_for_history_limit()
+        except Exception as error:  # a fault of ours fails this execution only
+            cause = f"Internal error: {type(error).__name__}: {error}"
+            self._cancel_everything()
+            self._record_failure(StatesError(cause, RUNTIME))
+
+    def _begin(self, data: JSON, text: str | None) -> None:
+        self.root.begin(data, text)
+        self._cascade(self.root)
+
+    def _resume(self, machine: MachineRun, signal: Signal) -> None:
+        machine.resume(signal)
+        self._cascade(machine)
+
+    def _cascade(self, machine: Unit) -> None:
+        """Carry a machine's ending upwards: its fork starts more units or, once done, hands
+        its state the outcome, which may end that machine in turn."""
+        while machine.ended:
+            fork = machine.parent
+            if fork is None:
+                self._machine_ended()
+                return
+            fork.unit_ended(machine)
+            fork.settle()
+            if not fork.done:
+                return
+            machine = fork.parent
+            machine.join()
+
+    def _machine_ended(self) -> None:
+        root = self.root
+        self._cancel_deadline()
+        self.execution.log.limit = HISTORY_LIMIT  # the ending may be the quota's last event
+        frame = root.frame
+        if root.error is not None:
+            self._record_failure(root.error)
+            return
+        output = root.output
+        assert output is not None
+        frame.add_event(
+            "ExecutionSucceeded",
+            {"output": Json(output.value, output.text), "outputDetails": NOT_TRUNCATED},
+        )
+        self.result = Ending("SUCCEEDED", output.text)
+
+    def _record_failure(self, error: StatesError) -> None:
+        self.execution.log.limit = HISTORY_LIMIT
         details = {}
         if error.cause:
             details["cause"] = error.cause
         if error.error:
             details["error"] = error.error
-        frame.add_event("ExecutionFailed", details)
-        return Ending("FAILED", None, error.error or None, error.cause or None)
-    frame.add_event(
-        "ExecutionSucceeded", {"output": Json(output, output_text), "outputDetails": NOT_TRUNCATED}
+        self.root.frame.add_event("ExecutionFailed", details)
+        self.result = Ending("FAILED", None, error.error or None, error.cause or None)
+
+    def _end_abnormally(
+        self, status: Status, event_type: str, error: str | None, cause: str | None
+    ) -> None:
+        self._cancel_everything()
+        details: dict[str, str] = {}
+        if error is not None:
+            details["error"] = error
+        if cause is not None:
+            details["cause"] = cause
+        frame = self.root.frame
+        frame.last_event_id = 0
+        self.execution.log.limit = HISTORY_LIMIT  # the ending may be the quota's last event
+        frame.add_event(event_type, details)
+        self.result = Ending(status, None, error, cause)
+
+    def _end_for_history_limit(self) -> None:
+        """The next event would pass the quota: the execution fails as AWS fails it, with its
+        last event the quota's."""
+        self._cancel_everything()
+        log = self.execution.log
+        frame = self.root.frame
+        frame.last_event_id = log.last_id
+        self._record_failure(StatesError(HISTORY_LIMIT_CAUSE, RUNTIME))
+
+    def _cancel_everything(self) -> None:
+        self.root.cancel()
+        self._cancel_deadline()
+
+    def _cancel_deadline(self) -> None:
+        if self.deadline_key is not None:
+            self.cancel(self.deadline_key)
+            self.deadline_key = None
+
+    def _take_pending(self) -> list[Effect]:
+        effects, self.pending = self.pending, []
+        return effects
+
+    # Cursor: what machines tell the run ----------------------------------------------------
+
+    def started(self, effect: Effect, machine: MachineRun | None) -> None:
+        self.owners[effect.key] = machine
+        self.awaited[effect.key] = effect
+        self.pending.append(effect)
+
+    def restored(self, effect: Effect, machine: MachineRun | None, started: bool) -> None:
+        self.owners[effect.key] = machine
+        self.awaited[effect.key] = effect
+        if started:
+            self.running_tasks.add(effect.key)
+
+    def cancel(self, key: int) -> None:
+        self.owners.pop(key, None)
+        self.running_tasks.discard(key)
+        if self.awaited.pop(key, None) is not None:
+            self.pending.append(Cancel(key))
+
+    # Checkpoints --------------------------------------------------------------------------
+
+    def checkpoint(self) -> dict[str, Any]:
+        """The run as JSON-ready data; ``resume`` rebuilds it (ADR 0005)."""
+        execution = self.execution
+        saved: dict[str, Any] = {
+            "version": CHECKPOINT_VERSION,
+            "execution": execution.execution_object,
+            "stateMachine": execution.state_machine_object,
+            "region": execution.region,
+            "account": execution.account,
+            "arn": execution.execution_arn,
+            "seed": execution.seed.hex(),
+            "counters": list(execution.counters()),
+            "now": execution.now,
+            "begun": self.begun,
+            "timeoutSeconds": self.timeout_seconds,
+        }
+        if self.result is not None:
+            saved["ending"] = {
+                "status": self.result.status,
+                "output": self.result.output,
+                "error": self.result.error,
+                "cause": self.result.cause,
+            }
+            return saved
+        if not self.begun:
+            saved["input"] = self._input[1]
+            return saved
+        saved["deadline"] = None
+        if self.deadline_key is not None:
+            deadline = self.awaited[self.deadline_key]
+            assert isinstance(deadline, StartTimer)
+            saved["deadline"] = [self.deadline_key, deadline.due]
+        saved["root"] = self.root.checkpoint()
+        return saved
+
+
+def start(run: ExecutionRun, now: float | None = None) -> list[Effect]:
+    """Run from the first state until the execution ends or awaits effects; those effects."""
+    return run.start(now)
+
+
+def advance(run: ExecutionRun, signal: Signal, now: float | None = None) -> list[Effect]:
+    """Hand ``run`` the answer to one of its effects; the effects it starts (or cancels)."""
+    return run.advance(signal, now)
+
+
+def stop(
+    run: ExecutionRun, error: str | None = None, cause: str | None = None, now: float | None = None
+) -> list[Effect]:
+    """Abort ``run`` (AWS's StopExecution); the effects it cancels."""
+    return run.stop(error, cause, now)
+
+
+def checkpoint(run: ExecutionRun) -> dict[str, Any]:
+    """``run`` as JSON-ready data; ``resume`` rebuilds it."""
+    return run.checkpoint()
+
+
+def begin(
+    machine: MachinePlan,
+    execution: Execution,
+    data: JSON,
+    text: str | None,
+    **options: Any,
+) -> ExecutionRun:
+    """A run of ``machine`` over ``data`` whose ExecutionStarted is recorded and whose first
+    state is not yet entered (``start`` runs its first steps)."""
+    run = ExecutionRun(machine, execution, **options)
+    run._input = (data, text)
+    return run
+
+
+def resume(
+    machine: MachinePlan,
+    saved: dict[str, Any],
+    *,
+    functions: FunctionRegistry | None = None,
+    clock: Clock | None = None,
+) -> ExecutionRun:
+    """The run ``checkpoint`` saved, rebuilt on ``machine`` (the same definition's plan).
+
+    Raises ``CheckpointError`` when ``saved`` is not a checkpoint of this plan.
+    """
+    try:
+        return _resume(machine, saved, functions, clock)
+    except CheckpointError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, AssertionError) as error:
+        raise CheckpointError(f"not a checkpoint: {type(error).__name__}: {error}") from error
+
+
+def _resume(
+    machine: MachinePlan,
+    saved: dict[str, Any],
+    functions: FunctionRegistry | None,
+    clock: Clock | None,
+) -> ExecutionRun:
+    if saved.get("version") != CHECKPOINT_VERSION:
+        raise CheckpointError(f"unknown checkpoint version {saved.get('version')!r}")
+    next_id, next_key, draws = saved["counters"]
+    counters = (int(next_id), int(next_key), int(draws))
+    execution = Execution(
+        log=EventLog(counters[0]),
+        execution_object=saved["execution"],
+        state_machine_object=saved["stateMachine"],
+        seed=bytes.fromhex(saved["seed"]),
+        now=saved["now"],
+        region=saved["region"],
+        account=saved["account"],
+        execution_arn=saved["arn"],
     )
-    return Ending("SUCCEEDED", output_text)
+    run = ExecutionRun(
+        machine,
+        execution,
+        timeout_seconds=saved["timeoutSeconds"],
+        functions=functions,
+        clock=clock,
+    )
+    run.begun = saved["begun"]
+    ending = saved.get("ending")
+    if ending is not None:
+        run.result = Ending(ending["status"], ending["output"], ending["error"], ending["cause"])
+    elif not run.begun:
+        text = saved["input"]
+        run._input = (loads(text) if text is not None else {}, text)
+    else:
+        execution.log.replaying = True
+        try:
+            run.root.restore(saved["root"])
+        finally:
+            execution.log.replaying = False
+        deadline = saved["deadline"]
+        if deadline is not None:
+            key, due = deadline
+            run.deadline_key = key
+            run.restored(StartTimer(key, due, 0.0), None, started=False)
+    execution.set_counters(counters)
+    execution.now = saved["now"]
+    return run
+
+
+class RoutineRun:
+    """A single routine driven like an execution (TestState runs one state's this way)."""
+
+    def __init__(
+        self,
+        execution: Execution,
+        routine: Routine[Any],
+        functions: FunctionRegistry,
+        clock: Clock,
+    ) -> None:
+        self.execution = execution
+        self.routine = routine
+        self.functions = functions
+        self.clock = clock
+        self.result: Any = None
+        self.finished = False
+
+    def start(self, now: float | None = None) -> list[Effect]:
+        return self._send(None, now)
+
+    def advance(self, signal: Signal, now: float | None = None) -> list[Effect]:
+        return self._send(signal, now)
+
+    def _send(self, signal: Signal | None, now: float | None) -> list[Effect]:
+        self.execution.now = self.clock.now().timestamp() if now is None else now
+        try:
+            effects: list[Effect] = self.routine.send(signal)
+        except StopIteration as stop:
+            self.finished, self.result = True, stop.value
+            return []
+        return effects

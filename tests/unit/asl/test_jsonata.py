@@ -482,8 +482,34 @@ def test_selecting_input_containers_returns_them_without_a_walk() -> None:
 
 
 def test_an_endless_expression_fails_instead_of_hanging(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(expression_module, "EVALUATION_TIMEOUT_MS", 200)
+    monkeypatch.setattr(expression_module, "STEP_LIMIT", 5_000)
+    endless = compile_expression("{% [1..100000].($ * 2) %}")
+    with pytest.raises(JsonataEvaluationError) as failure:
+        endless.evaluate({"input": {}}, {})
+    assert "more than 5000 evaluation steps" in failure.value.detail
+
+
+def test_a_runaway_recursion_fails_as_a_stack_overflow() -> None:
     endless = compile_expression("{% ($f := function(){$f()}; $f()) %}")
     with pytest.raises(JsonataEvaluationError) as failure:
         endless.evaluate({"input": {}}, {})
-    assert "D1012" in failure.value.detail
+    assert failure.value.detail in {"Stack overflow"} or "evaluation steps" in failure.value.detail
+
+
+def test_a_doubling_string_stops_at_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(expression_module, "STRING_LIMIT", 1_000_000)
+    doubling = compile_expression(
+        "{% ($double := function($s, $n){ $n = 0 ? $s : $double($s & $s, $n - 1) };"
+        " $double('ab', 40)) %}"
+    )
+    with pytest.raises(JsonataEvaluationError) as failure:
+        doubling.evaluate({"input": {}}, {})
+    assert "longer than 1000000 characters" in failure.value.detail
+
+
+def test_a_growing_array_stops_at_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(expression_module, "ARRAY_LIMIT", 1_000)
+    growing = compile_expression("{% [1..5000] %}")
+    with pytest.raises(JsonataEvaluationError) as failure:
+        growing.evaluate({"input": {}}, {})
+    assert "more than 1000 items" in failure.value.detail

@@ -16,7 +16,8 @@ from stepline.runtime import FakeClock, FunctionRegistry, SystemClock, compile_d
 from stepline.runtime.driver import drive
 from stepline.runtime.effects import Routine
 from stepline.runtime.execution import execution_result, start_execution
-from stepline.runtime.transition import Run
+from stepline.runtime.functions import FunctionRegistry as Registry
+from stepline.runtime.transition import RoutineRun
 
 FUNCTION = "arn:aws:lambda:us-east-1:111111111111:function:"
 
@@ -128,4 +129,4 @@ def test_a_run_awaiting_nothing_it_started_is_a_driver_error() -> None:
         yield []
 
     with pytest.raises(RuntimeError, match="never started"):
-        drive(Run(execution, confused()))
+        drive(RoutineRun(execution, confused(), Registry(), FakeClock()))

@@ -7,7 +7,6 @@ keys, is asserted directly.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,16 +14,17 @@ import pytest
 from stepline.runtime import FakeClock, compile_definition
 from stepline.runtime.effects import (
     Cancel,
+    Dispatch,
     Effect,
-    InvokeFunction,
     StartTimer,
     TaskFailed,
+    TaskHeartbeat,
+    TaskStarted,
     TaskSucceeded,
-    TaskTimedOut,
     TimerFired,
 )
 from stepline.runtime.execution import execution_result, start_execution
-from stepline.runtime.transition import ExecutionRun, advance, start
+from stepline.runtime.transition import ExecutionRun, SignalRefused, advance, start, stop
 
 FUNCTION = "arn:aws:lambda:us-east-1:111111111111:function:work"
 
@@ -49,10 +49,16 @@ def only(effects: list[Effect], kind: type[Any]) -> Any:
 
 def test_a_task_suspends_the_execution_until_its_function_answers() -> None:
     run = execution_of({"StartAt": "Call", "States": task("Call", End=True)}, '{"n": 1}')
-    invoke = only(start(run), InvokeFunction)
-    assert (invoke.function, invoke.payload, invoke.timeout_seconds) == (FUNCTION, {"n": 1}, None)
+    invoke = only(start(run), Dispatch)
+    assert (invoke.resource, invoke.parameters, invoke.timeout_seconds) == (
+        FUNCTION,
+        {"n": 1},
+        None,
+    )
     assert not run.finished
-    assert types(run)[-2:] == ["LambdaFunctionScheduled", "LambdaFunctionStarted"]
+    assert types(run)[-1] == "LambdaFunctionScheduled"
+    assert advance(run, TaskStarted(invoke.key)) == []
+    assert types(run)[-1] == "LambdaFunctionStarted"
 
     assert advance(run, TaskSucceeded(invoke.key, {"n": 2})) == []
     result = execution_result(run)
@@ -62,7 +68,7 @@ def test_a_task_suspends_the_execution_until_its_function_answers() -> None:
 
 def test_a_signal_for_a_key_the_run_does_not_await_changes_nothing() -> None:
     run = execution_of({"StartAt": "Call", "States": task("Call", End=True)})
-    invoke = only(start(run), InvokeFunction)
+    invoke = only(start(run), Dispatch)
     recorded = len(run.execution.log.events)
     assert advance(run, TaskSucceeded(invoke.key + 1, "stray")) == []
     assert len(run.execution.log.events) == recorded
@@ -87,7 +93,7 @@ def test_a_wait_state_asks_for_a_timer_due_after_its_seconds() -> None:
     run = execution_of(definition)
     timer = only(start(run), StartTimer)
     assert timer.seconds == 90
-    assert timer.due == run.execution.clock.now() + timedelta(seconds=90)
+    assert timer.due == run.clock.now().timestamp() + 90
     assert types(run)[-1] == "WaitStateEntered"
     advance(run, TimerFired(timer.key))
     assert execution_result(run).status == "SUCCEEDED"
@@ -97,10 +103,10 @@ def test_a_retry_backs_off_on_a_timer_then_invokes_again() -> None:
     retry = [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 3, "MaxAttempts": 1}]
     definition = {"StartAt": "Call", "States": task("Call", Retry=retry, End=True)}
     run = execution_of(definition)
-    first = only(start(run), InvokeFunction)
+    first = only(start(run), Dispatch)
     backoff = only(advance(run, TaskFailed(first.key, "Boom", "it broke")), StartTimer)
     assert backoff.seconds == 3
-    second = only(advance(run, TimerFired(backoff.key)), InvokeFunction)
+    second = only(advance(run, TimerFired(backoff.key)), Dispatch)
     assert second.key not in (first.key, backoff.key)
     # The retry has had its one attempt: a second failure ends the execution.
     assert advance(run, TaskFailed(second.key, "Boom", "again")) == []
@@ -111,9 +117,12 @@ def test_a_retry_backs_off_on_a_timer_then_invokes_again() -> None:
 def test_a_timed_out_function_fails_the_task_with_states_timeout() -> None:
     definition = {"StartAt": "Call", "States": task("Call", TimeoutSeconds=5, End=True)}
     run = execution_of(definition)
-    invoke = only(start(run), InvokeFunction)
+    invoke = only(start(run), Dispatch)
     assert invoke.timeout_seconds == 5
-    advance(run, TaskTimedOut(invoke.key))
+    # The timeout counts from the start of the work, as a timer of the Task's own.
+    timeout = only(advance(run, TaskStarted(invoke.key)), StartTimer)
+    assert timeout.seconds == 5
+    assert advance(run, TimerFired(timeout.key)) == [Cancel(invoke.key)]
     assert (execution_result(run).status, execution_result(run).error) == (
         "FAILED",
         "States.Timeout",
@@ -138,10 +147,10 @@ def map_of_calls(max_concurrency: int) -> dict[str, Any]:
 def test_map_iterations_start_together_up_to_max_concurrency() -> None:
     run = execution_of(map_of_calls(2), "[10, 20, 30]")
     effects = start(run)
-    assert [effect.payload for effect in effects] == [10, 20]  # type: ignore[union-attr]
+    assert [effect.parameters for effect in effects] == [10, 20]  # type: ignore[union-attr]
     # The second iteration answers first; the third starts in its place.
-    third = only(advance(run, TaskSucceeded(effects[1].key, 21)), InvokeFunction)
-    assert third.payload == 30
+    third = only(advance(run, TaskSucceeded(effects[1].key, 21)), Dispatch)
+    assert third.parameters == 30
     advance(run, TaskSucceeded(third.key, 31))
     assert not run.finished
     advance(run, TaskSucceeded(effects[0].key, 11))
@@ -192,63 +201,6 @@ def test_a_caught_branch_failure_lets_the_execution_go_on() -> None:
     assert "ParallelStateFailed" in recorded
 
 
-def answer_everything(run: ExecutionRun) -> list[tuple[Any, ...]]:
-    """Answer each effect in the order given; the signals, as a durable driver journals them."""
-    journal: list[tuple[Any, ...]] = []
-    pending = start(run)
-    while pending:
-        effect = pending.pop(0)
-        if isinstance(effect, InvokeFunction):
-            signal: Any = TaskSucceeded(effect.key, {"echo": effect.payload})
-        elif isinstance(effect, StartTimer):
-            run.execution.clock.sleep(effect.seconds)
-            signal = TimerFired(effect.key)
-        else:
-            continue
-        journal.append((run.execution.clock.now(), signal))
-        pending.extend(advance(run, signal))
-    return journal
-
-
-REPLAYED = {
-    "StartAt": "Fan",
-    "States": {
-        "Fan": {
-            "Type": "Map",
-            "ItemProcessor": {
-                "StartAt": "Call",
-                "States": {
-                    **task("Call", Next="Pause"),
-                    "Pause": {"Type": "Wait", "Seconds": 5, "End": True},
-                },
-            },
-            "Next": "Last",
-        },
-        **task("Last", End=True),
-    },
-}
-
-
-def test_replaying_the_journal_of_signals_rebuilds_the_same_history() -> None:
-    """What a durable driver relies on to rebuild a run after a restart: the same definition,
-    input and signals (at the same times) give the same events, ids and keys."""
-    plan = compile_definition(REPLAYED)
-    original = start_execution(plan, "[1, 2]", clock=FakeClock(), execution_name="again")
-    journal = answer_everything(original)
-    assert execution_result(original).status == "SUCCEEDED"
-
-    clock = FakeClock(original.execution.log.events[0].timestamp)
-    replayed = start_execution(plan, "[1, 2]", clock=clock, execution_name="again")
-    start(replayed)
-    for moment, signal in journal:
-        clock.advance((moment - clock.now()).total_seconds())
-        advance(replayed, signal)
-    assert execution_result(replayed).output == execution_result(original).output
-    assert [event.to_api() for event in replayed.execution.log.events] == [
-        event.to_api() for event in original.execution.log.events
-    ]
-
-
 def test_iterations_whose_tasks_lie_deeper_also_run_together() -> None:
     nested_parallel = {
         "StartAt": "Inner",
@@ -289,3 +241,184 @@ def test_iterations_whose_tasks_lie_deeper_also_run_together() -> None:
     }
     run = execution_of(definition, "[1, 2]")
     assert len(start(run)) == 3  # both iterations of the first branch, and the second branch
+
+
+# A total transition function -------------------------------------------------------------
+
+
+def test_a_signal_that_cannot_answer_its_effect_is_refused_and_changes_nothing() -> None:
+    run = execution_of({"StartAt": "Call", "States": task("Call", End=True)})
+    invoke = only(start(run), Dispatch)
+    recorded = len(run.execution.log.events)
+    with pytest.raises(SignalRefused, match="TimerFired cannot answer Dispatch"):
+        advance(run, TimerFired(invoke.key))
+    assert len(run.execution.log.events) == recorded
+    advance(run, TaskSucceeded(invoke.key, "fine"))
+    assert execution_result(run).output_value == "fine"
+
+
+def test_a_result_before_its_started_signal_records_the_start_first() -> None:
+    run = execution_of({"StartAt": "Call", "States": task("Call", End=True)})
+    invoke = only(start(run), Dispatch)
+    advance(run, TaskSucceeded(invoke.key, 1))
+    assert types(run)[-5:-2] == [
+        "LambdaFunctionScheduled",
+        "LambdaFunctionStarted",
+        "LambdaFunctionSucceeded",
+    ]
+
+
+def test_a_repeated_started_signal_is_dropped() -> None:
+    run = execution_of({"StartAt": "Call", "States": task("Call", End=True)})
+    invoke = only(start(run), Dispatch)
+    advance(run, TaskStarted(invoke.key))
+    events = len(run.execution.log.events)
+    assert advance(run, TaskStarted(invoke.key)) == []
+    assert len(run.execution.log.events) == events
+
+
+def test_heartbeats_restart_the_heartbeat_timer_and_a_missed_one_times_out() -> None:
+    definition = {
+        "StartAt": "Call",
+        "States": task("Call", TimeoutSeconds=100, HeartbeatSeconds=10, End=True),
+    }
+    run = execution_of(definition)
+    invoke = only(start(run), Dispatch)
+    assert invoke.heartbeat_seconds == 10
+    timeout, heartbeat = advance(run, TaskStarted(invoke.key))
+    assert (timeout.seconds, heartbeat.seconds) == (100, 10)  # type: ignore[union-attr]
+    cancelled, renewed = advance(run, TaskHeartbeat(invoke.key), now=run.execution.now + 5)
+    assert cancelled == Cancel(heartbeat.key)
+    assert isinstance(renewed, StartTimer)
+    assert renewed.due == run.execution.now + 10
+    effects = advance(run, TimerFired(renewed.key))
+    assert set(effects) == {Cancel(invoke.key), Cancel(timeout.key)}
+    result = execution_result(run)
+    assert (result.status, result.error) == ("FAILED", "States.Timeout")
+    assert types(run)[-2] == "LambdaFunctionTimedOut"
+
+
+def test_work_that_ends_in_time_cancels_its_timeout() -> None:
+    definition = {"StartAt": "Call", "States": task("Call", TimeoutSeconds=5, End=True)}
+    run = execution_of(definition)
+    invoke = only(start(run), Dispatch)
+    timeout = only(advance(run, TaskStarted(invoke.key)), StartTimer)
+    assert advance(run, TaskSucceeded(invoke.key, "ok")) == [Cancel(timeout.key)]
+    assert execution_result(run).status == "SUCCEEDED"
+
+
+def test_an_unexpected_exception_inside_a_state_fails_the_execution_with_states_runtime(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from stepline.runtime.states import pass_  # noqa: PLC0415
+
+    def broken(self: Any, entry: Any) -> Any:
+        raise ZeroDivisionError("a bug of ours")
+
+    monkeypatch.setattr(pass_.PassPlan, "execute", broken)
+    definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+    run = execution_of(definition)
+    assert start(run) == []
+    result = execution_result(run)
+    assert result.status == "FAILED"
+    assert result.error == "States.Runtime"
+    assert result.cause == (
+        "An error occurred while executing the state 'P' (entered at the event id #2). "
+        "Internal error: ZeroDivisionError: a bug of ours"
+    )
+
+
+# The lifecycle ------------------------------------------------------------------------------
+
+
+def test_stop_aborts_the_execution_and_cancels_its_work() -> None:
+    definition = {
+        "StartAt": "Fan",
+        "States": {
+            "Fan": {
+                "Type": "Map",
+                "ItemProcessor": {"StartAt": "Call", "States": task("Call", End=True)},
+                "End": True,
+            }
+        },
+    }
+    run = execution_of(definition, "[1, 2]")
+    first, second = start(run)
+    effects = stop(run, "Manual", "stopped by a test")
+    assert effects == [Cancel(first.key), Cancel(second.key)]
+    result = execution_result(run)
+    assert (result.status, result.error, result.cause) == ("ABORTED", "Manual", "stopped by a test")
+    last = run.execution.log.events[-1].to_api()
+    assert last["type"] == "ExecutionAborted"
+    assert last["previousEventId"] == 0
+    assert last["executionAbortedEventDetails"] == {"error": "Manual", "cause": "stopped by a test"}
+    assert advance(run, TaskSucceeded(first.key, 1)) == []
+    assert stop(run) == []
+
+
+def test_stop_without_error_or_cause_records_empty_details() -> None:
+    definition = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 60, "End": True}}}
+    run = execution_of(definition)
+    timer = only(start(run), StartTimer)
+    assert stop(run) == [Cancel(timer.key)]
+    assert [event.to_api() for event in run.execution.log.events][-1][
+        "executionAbortedEventDetails"
+    ] == {}
+    assert types(run) == ["ExecutionStarted", "WaitStateEntered", "ExecutionAborted"]
+
+
+def test_the_state_machine_timeout_ends_the_execution_as_timed_out() -> None:
+    definition = {
+        "TimeoutSeconds": 30,
+        "StartAt": "W",
+        "States": {"W": {"Type": "Wait", "Seconds": 60, "End": True}},
+    }
+    run = execution_of(definition)
+    deadline, wait = start(run)
+    assert isinstance(deadline, StartTimer)
+    assert (deadline.seconds, wait.seconds) == (30, 60)  # type: ignore[union-attr]
+    assert advance(run, TimerFired(deadline.key)) == [Cancel(wait.key)]
+    result = execution_result(run)
+    assert (result.status, result.error, result.cause) == ("TIMED_OUT", "States.Timeout", None)
+    last = run.execution.log.events[-1].to_api()
+    assert (last["type"], last["previousEventId"]) == ("ExecutionTimedOut", 0)
+    assert last["executionTimedOutEventDetails"] == {"error": "States.Timeout"}
+
+
+def test_an_execution_that_ends_in_time_cancels_its_deadline() -> None:
+    definition = {
+        "TimeoutSeconds": 30,
+        "StartAt": "W",
+        "States": {"W": {"Type": "Wait", "Seconds": 10, "End": True}},
+    }
+    run = execution_of(definition)
+    deadline, wait = start(run)
+    assert advance(run, TimerFired(wait.key)) == [Cancel(deadline.key)]
+    assert execution_result(run).status == "SUCCEEDED"
+
+
+def test_a_history_past_the_quota_fails_the_execution_as_aws_does() -> None:
+    endless = {
+        "StartAt": "Again",
+        "States": {
+            "Again": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.never", "IsPresent": True, "Next": "Done"}],
+                "Default": "Again",
+            },
+            "Done": {"Type": "Succeed"},
+        },
+    }
+    run = execution_of(endless)
+    assert start(run) == []
+    result = execution_result(run)
+    assert (result.status, result.error) == ("FAILED", "States.Runtime")
+    assert result.cause == "The execution reached the maximum number of history events (25000)."
+    events = run.execution.log.events
+    assert len(events) == 25_000
+    last = events[-1].to_api()
+    assert (last["id"], last["previousEventId"], last["type"]) == (
+        25_000,
+        24_999,
+        "ExecutionFailed",
+    )

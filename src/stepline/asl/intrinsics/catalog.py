@@ -16,6 +16,8 @@ class Function:
     minimum: int
     maximum: int | None
     implementation: Callable[..., JSON]
+    reads_ambient: bool = False
+    """Whether the implementation takes the scope's ``Ambient`` before its arguments."""
 
     def accepts(self, count: int) -> bool:
         return count >= self.minimum and (self.maximum is None or count <= self.maximum)
@@ -43,10 +45,10 @@ FUNCTIONS: Mapping[str, Function] = {
     "States.Base64Decode": Function(1, 1, strings.base64_decode),
     "States.Hash": Function(2, 2, strings.hash_),
     "States.JsonMerge": Function(3, 3, values.json_merge),
-    "States.MathRandom": Function(2, 3, values.math_random),
+    "States.MathRandom": Function(2, 3, values.math_random, reads_ambient=True),
     "States.MathAdd": Function(2, 2, values.math_add),
     "States.StringSplit": Function(2, 2, strings.string_split),
-    "States.UUID": Function(0, 0, values.uuid_),
+    "States.UUID": Function(0, 0, values.uuid_, reads_ambient=True),
 }
 
 FUNCTION_NAMES = frozenset(FUNCTIONS)

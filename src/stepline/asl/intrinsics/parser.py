@@ -178,7 +178,10 @@ class _Parser:
     def bind(self, name: str, function: Function, arguments: Sequence[_Argument]) -> Evaluator:
         if name == FORMAT and arguments[0].template is not None:
             return self.bind_format(arguments[0].template, arguments[1:])
-        return _bind(function.implementation, [argument.evaluate for argument in arguments])
+        evaluators = [argument.evaluate for argument in arguments]
+        if function.reads_ambient:
+            return _bind_ambient(function.implementation, evaluators)
+        return _bind(function.implementation, evaluators)
 
     def bind_format(self, template: str, arguments: Sequence[_Argument]) -> Evaluator:
         """Split a literal template once, and check its placeholders against the values now."""
@@ -242,3 +245,12 @@ def _bind(implementation: Callable[..., JSON], evaluators: Sequence[Evaluator]) 
         first, second = evaluators
         return lambda scope: implementation(first(scope), second(scope))
     return lambda scope: implementation(*[evaluate(scope) for evaluate in evaluators])
+
+
+def _bind_ambient(
+    implementation: Callable[..., JSON], evaluators: Sequence[Evaluator]
+) -> Evaluator:
+    """A call whose implementation reads the scope's ambient (the time, random draws) first."""
+    return lambda scope: implementation(
+        scope.ambient, *[evaluate(scope) for evaluate in evaluators]
+    )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
-import uuid
 
+from stepline.asl.ambient import Ambient, random_integer, random_uuid
 from stepline.asl.intrinsics.arguments import (
     fail,
     require_object,
@@ -36,8 +36,9 @@ def math_add(first: JSON, second: JSON) -> JSON:
     )
 
 
-def math_random(start: JSON, end: JSON, *seed: JSON) -> JSON:
-    """A random integer from start to end inclusive; the same seed always gives the same one."""
+def math_random(ambient: Ambient, start: JSON, end: JSON, *seed: JSON) -> JSON:
+    """A random integer from start to end inclusive; the same seed always gives the same one,
+    and without a seed the execution's own draws decide (replaying gives the same number)."""
     name = "States.MathRandom"
     low = require_rounded(name, start, "the start")
     high = require_rounded(name, end, "the end")
@@ -46,9 +47,8 @@ def math_random(start: JSON, end: JSON, *seed: JSON) -> JSON:
     if seed:
         generator = random.Random(require_rounded(name, seed[0], "the seed"))
         return generator.randint(low, high)
-    # Not cryptographic, as AWS documents for States.MathRandom.
-    return random.randint(low, high)
+    return random_integer(ambient, low, high)
 
 
-def uuid_() -> JSON:
-    return str(uuid.uuid4())
+def uuid_(ambient: Ambient) -> JSON:
+    return random_uuid(ambient)

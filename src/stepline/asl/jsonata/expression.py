@@ -19,6 +19,7 @@ from jsonata.jexception import JException
 from jsonata.utils import Utils
 
 from stepline.asl import jsontext
+from stepline.asl.ambient import LIVE, Ambient
 from stepline.asl.jsonata import functions
 from stepline.asl.jsonata.failures import (
     FailureKind,
@@ -130,8 +131,50 @@ def _is_shorthand(node: Any) -> bool:
     )
 
 
-EVALUATION_TIMEOUT_MS = 5_000
-"""How long one evaluation may run before it fails (the library checks as it goes)."""
+STEP_LIMIT = 1_000_000
+"""How many evaluation steps one evaluation may take (about 3 s here): a budget of work, not of
+wall-clock time, so whether an expression fails never depends on the machine's speed."""
+STRING_LIMIT = 8 * 1024 * 1024
+"""The longest string an evaluation may build, in characters (AWS's payloads hold 256 KiB)."""
+ARRAY_LIMIT = 1_000_000
+"""The most items an array built during an evaluation may hold."""
+
+
+class BudgetExceeded(Exception):
+    """An evaluation went past one of its limits (steps, string length, array length)."""
+
+
+class _Budget:
+    """Counts one evaluation's steps and checks the size of what each step returns.
+
+    Bound into the evaluation's frame as the library's entry and exit hooks, so a hostile or
+    mistaken expression (an endless recursion, a string doubled in a loop) fails the same way
+    on every machine and cannot take more than a bounded amount of memory.
+    """
+
+    __slots__ = ("steps",)
+
+    def __init__(self) -> None:
+        self.steps = 0
+
+    def enter(self, expression: Any, focus: Any, environment: Any) -> None:
+        self.steps += 1
+        if self.steps > STEP_LIMIT:
+            raise BudgetExceeded(
+                f"The expression took more than {STEP_LIMIT} evaluation steps (Stepline's limit)"
+            )
+
+    def leave(self, expression: Any, focus: Any, environment: Any, result: Any) -> None:
+        if isinstance(result, str):
+            if len(result) > STRING_LIMIT:
+                raise BudgetExceeded(
+                    f"The expression built a string longer than {STRING_LIMIT} characters "
+                    "(Stepline's limit)"
+                )
+        elif isinstance(result, list) and len(result) > ARRAY_LIMIT:
+            raise BudgetExceeded(
+                f"The expression built an array of more than {ARRAY_LIMIT} items (Stepline's limit)"
+            )
 
 
 class JsonataExpression:
@@ -146,16 +189,21 @@ class JsonataExpression:
     def __repr__(self) -> str:
         return f"JsonataExpression({self.source!r})"
 
-    def evaluate(self, states: Mapping[str, JSON], variables: Mapping[str, JSON]) -> JSON:
-        """The result as plain JSON, or :data:`UNDEFINED`; failures raise JsonataEvaluationError."""
+    def evaluate(
+        self, states: Mapping[str, JSON], variables: Mapping[str, JSON], ambient: Ambient = LIVE
+    ) -> JSON:
+        """The result as plain JSON, or :data:`UNDEFINED`; failures raise JsonataEvaluationError.
+
+        ``$now()``, ``$millis()``, ``$random()`` and ``$uuid()`` read ``ambient``.
+        """
         bindings = jsonata.Jsonata.Frame(None)
-        # A hostile or mistaken expression (an endless recursion) must not hold the
-        # interpreter: past the time limit the library fails it with D1012.
-        bindings.set_runtime_bounds(EVALUATION_TIMEOUT_MS, None)
+        budget = _Budget()
+        bindings.bind("__evaluate_entry", budget.enter)
+        bindings.bind("__evaluate_exit", budget.leave)
         for name, value in variables.items():
             bindings.bind(name, _bindable(value))
         bindings.bind("states", _bindable(states))
-        _prepare_thread()
+        _prepare_thread(ambient)
         try:
             raw = self._program.evaluate(None, bindings)
         except RecursionError as error:
@@ -163,14 +211,18 @@ class JsonataExpression:
         except Exception as error:
             detail = describe_library_error(error, JException.error_codes)
             raise self._failure(FailureKind.EVALUATION_ERROR, detail) from error
+        finally:
+            functions.AMBIENT.current = LIVE
         try:
             return to_json(raw, _input_containers(states, variables))
         except UnsupportedResultError as error:
             raise self._failure(FailureKind.UNSUPPORTED_RESULT) from error
 
-    def evaluate_defined(self, states: Mapping[str, JSON], variables: Mapping[str, JSON]) -> JSON:
+    def evaluate_defined(
+        self, states: Mapping[str, JSON], variables: Mapping[str, JSON], ambient: Ambient = LIVE
+    ) -> JSON:
         """Like :meth:`evaluate`, but undefined is AWS's "returned nothing" failure."""
-        value = self.evaluate(states, variables)
+        value = self.evaluate(states, variables, ambient)
         if value is UNDEFINED:
             raise self._failure(FailureKind.UNDEFINED_RESULT)
         return value
@@ -198,8 +250,9 @@ def _bindable(value: JSON) -> Any:
 _thread_state = threading.local()
 
 
-def _prepare_thread() -> None:
-    """Give this thread its own scratch interpreter with a fresh clock before each evaluation.
+def _prepare_thread(ambient: Ambient) -> None:
+    """Give this thread its own scratch interpreter dated by ``ambient`` before each evaluation,
+    and hand ``ambient`` to the random functions.
 
     The library evaluates through a per-thread instance (``Jsonata.CURRENT``) that is whatever
     expression this thread last constructed; ``$now()``/``$millis()`` read that instance's
@@ -209,8 +262,9 @@ def _prepare_thread() -> None:
     if scratch is None:
         scratch = jsonata.Jsonata("0")
         _thread_state.scratch = scratch
-    scratch.timestamp = jsonata.Timebox.current_milli_time()
+    scratch.timestamp = ambient.millis()
     jsonata.Jsonata.CURRENT.jsonata = scratch
+    functions.AMBIENT.current = ambient
 
 
 def _input_containers(states: Mapping[str, JSON], variables: Mapping[str, JSON]) -> frozenset[int]:

@@ -13,12 +13,14 @@ import hashlib
 import json
 import math
 import random
-import uuid
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import jsonata
 from jsonata.utils import Utils
+
+from stepline.asl.ambient import LIVE, Ambient, random_fraction, random_uuid
 
 HASH_ALGORITHMS = {
     "MD5": "md5",
@@ -59,16 +61,26 @@ def hash_(value: str, algorithm: str) -> str:
     return hashlib.new(name, value.encode()).hexdigest()
 
 
+class _CurrentAmbient(threading.local):
+    """The ambient of the evaluation running on this thread (set by ``JsonataExpression``)."""
+
+    current: Ambient = LIVE
+
+
+AMBIENT = _CurrentAmbient()
+
+
 def random_(seed: float | None = None) -> float:
-    """A number in [0, 1); a seed makes it repeatable (not AWS's sequence, which is unknown)."""
+    """A number in [0, 1); a seed makes it repeatable (not AWS's sequence, which is unknown),
+    and without one the evaluation's ambient draws it."""
     if seed is None:
-        return random.random()
+        return random_fraction(AMBIENT.current)
     return random.Random(_integer(seed, "random")).random()
 
 
 def uuid_() -> str:
-    """A random (version 4) UUID, as ``States.UUID`` makes."""
-    return str(uuid.uuid4())
+    """A random (version 4) UUID, as ``States.UUID`` makes, from the evaluation's ambient."""
+    return random_uuid(AMBIENT.current)
 
 
 def parse(text: str) -> Any:

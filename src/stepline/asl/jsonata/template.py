@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from stepline.asl.ambient import LIVE, Ambient
 from stepline.asl.jsonata.expression import compile_expression, is_expression
 from stepline.asl.jsonata.failures import JsonataEvaluationError
 from stepline.asl.scope import JSON
 
-_Render = Callable[[Mapping[str, JSON], Mapping[str, JSON]], JSON]
+_Render = Callable[[Mapping[str, JSON], Mapping[str, JSON], Ambient], JSON]
 
 
 class JsonataTemplate:
@@ -29,9 +30,11 @@ class JsonataTemplate:
     def __repr__(self) -> str:
         return f"JsonataTemplate({self.value!r})"
 
-    def evaluate(self, states: Mapping[str, JSON], variables: Mapping[str, JSON]) -> JSON:
+    def evaluate(
+        self, states: Mapping[str, JSON], variables: Mapping[str, JSON], ambient: Ambient = LIVE
+    ) -> JSON:
         """The filled-in value; an expression that yields undefined is an error, at any depth."""
-        return self._render(states, variables)
+        return self._render(states, variables, ambient)
 
 
 def compile_template(value: JSON) -> JsonataTemplate:
@@ -50,7 +53,7 @@ def _compile(value: JSON) -> tuple[_Render, bool]:
 
 
 def _literal(value: JSON) -> _Render:
-    def render(_states: Mapping[str, JSON], _variables: Mapping[str, JSON]) -> JSON:
+    def render(_states: Mapping[str, JSON], _variables: Mapping[str, JSON], _: Ambient) -> JSON:
         return value
 
     return render
@@ -62,8 +65,8 @@ def _compile_object(value: dict[str, JSON]) -> tuple[_Render, bool]:
         return _literal(value), False
     renders = [(key, render) for key, (render, _) in parts.items()]
 
-    def render(states: Mapping[str, JSON], variables: Mapping[str, JSON]) -> JSON:
-        return {key: _at(key, part, states, variables) for key, part in renders}
+    def render(states: Mapping[str, JSON], variables: Mapping[str, JSON], ambient: Ambient) -> JSON:
+        return {key: _at(key, part, states, variables, ambient) for key, part in renders}
 
     return render, True
 
@@ -74,15 +77,23 @@ def _compile_array(value: list[JSON]) -> tuple[_Render, bool]:
         return _literal(value), False
     renders = [render for render, _ in parts]
 
-    def render(states: Mapping[str, JSON], variables: Mapping[str, JSON]) -> JSON:
-        return [_at(str(index), part, states, variables) for index, part in enumerate(renders)]
+    def render(states: Mapping[str, JSON], variables: Mapping[str, JSON], ambient: Ambient) -> JSON:
+        return [
+            _at(str(index), part, states, variables, ambient) for index, part in enumerate(renders)
+        ]
 
     return render, True
 
 
-def _at(key: str, render: _Render, states: Mapping[str, Any], variables: Mapping[str, Any]) -> JSON:
+def _at(
+    key: str,
+    render: _Render,
+    states: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    ambient: Ambient,
+) -> JSON:
     """Render one member, prefixing ``key`` to the location of any failure beneath it."""
     try:
-        return render(states, variables)
+        return render(states, variables, ambient)
     except JsonataEvaluationError as error:
         raise error.within(key) from error

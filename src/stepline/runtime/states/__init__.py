@@ -9,11 +9,13 @@ from stepline.asl.model import (
     ParallelState,
     PassState,
     State,
+    StateMachine,
     SucceedState,
     TaskState,
     WaitState,
 )
-from stepline.runtime.plan import StatePlan
+from stepline.runtime.machine import MachinePlan
+from stepline.runtime.state_plan import StatePlan
 from stepline.runtime.states.choice import ChoicePlan
 from stepline.runtime.states.fail import FailPlan
 from stepline.runtime.states.map_ import MapPlan
@@ -32,9 +34,9 @@ def compile_state(state: State) -> StatePlan:
     if isinstance(state, TaskState):
         return TaskPlan(state)
     if isinstance(state, MapState):
-        return MapPlan(state)
+        return MapPlan(state, compile_machine)
     if isinstance(state, ParallelState):
-        return ParallelPlan(state)
+        return ParallelPlan(state, compile_machine)
     if isinstance(state, WaitState):
         return WaitPlan(state)
     if isinstance(state, SucceedState):
@@ -42,3 +44,8 @@ def compile_state(state: State) -> StatePlan:
     if isinstance(state, FailState):
         return FailPlan(state)
     raise TypeError(f"no plan for state type {state.type}")
+
+
+def compile_machine(machine: StateMachine) -> MachinePlan:
+    """A state machine compiled state by state."""
+    return MachinePlan(machine, compile_state)

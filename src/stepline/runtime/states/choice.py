@@ -12,7 +12,7 @@ from stepline.asl.model import ChoiceRule, ChoiceState, State
 from stepline.asl.scope import JSON
 from stepline.runtime.dataflow import query_error
 from stepline.runtime.entry import Entry
-from stepline.runtime.plan import StatePlan, Step
+from stepline.runtime.state_plan import StatePlan, Step
 
 Condition = Callable[[Entry, JSON], bool]
 
@@ -54,7 +54,7 @@ class ChoicePlan(StatePlan):
 
         def condition(entry: Entry, data: JSON) -> bool:
             try:
-                value = expression.evaluate(entry.states(), entry.variables)
+                value = expression.evaluate(entry.states(), entry.variables, entry.frame.execution)
             except jsonata.JsonataEvaluationError as error:
                 raise query_error(entry, error, "Condition") from None
             if not isinstance(value, bool):

@@ -13,7 +13,7 @@ from stepline.asl.scope import JSON
 from stepline.asl.templates import compile_call, read_field
 from stepline.runtime.dataflow import jsonata_evaluator
 from stepline.runtime.entry import Entry
-from stepline.runtime.plan import StatePlan, Step
+from stepline.runtime.state_plan import StatePlan, Step
 
 Reader = Callable[[Entry], JSON]
 

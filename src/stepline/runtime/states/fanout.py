@@ -1,5 +1,6 @@
-"""What Map and Parallel share: running nested state machines in child frames, recording the
-events around them, and the order AWS links those events in.
+"""What Map and Parallel share: handing their units (iterations, branches) to the cursor as a
+fork (``stepline.runtime.fanout``), the events around them, and the order AWS links those
+events in.
 
 AWS chains a fan-out's events oddly but consistently: an iteration's (or branch's) closing
 event hangs off its last inner event without becoming the new tip, the next iteration starts
@@ -10,7 +11,6 @@ from that same inner event, and the state's own Succeeded event does not become 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from stepline.asl.errors import StatesError
@@ -19,9 +19,11 @@ from stepline.asl.jsontext import dumps
 from stepline.asl.model import MapState, ParallelState, Payload, StateMachine, TaskState
 from stepline.asl.scope import JSON
 from stepline.runtime.dataflow import jsonata_evaluator
-from stepline.runtime.effects import Effect, Routine
+from stepline.runtime.effects import Fork, Joined, Routine
 from stepline.runtime.entry import Entry
+from stepline.runtime.fanout import FanOut, UnitSource
 from stepline.runtime.frame import Execution, Frame
+from stepline.runtime.state_plan import Output
 
 NumberReader = Callable[[Entry, JSON], JSON]
 
@@ -31,15 +33,6 @@ def succeed_fanout(frame: Frame, event_type: str) -> None:
     tip = frame.last_event_id
     frame.add_event(event_type)
     frame.last_event_id = tip
-
-
-def abort_running_state(frame: Frame) -> None:
-    """Record that the state an aborted iteration or branch was running is aborted.
-
-    A unit still running is suspended, so its frame is always in a suspending state.
-    """
-    assert frame.suspended_in is not None
-    frame.add_event(f"{frame.suspended_in}StateAborted")
 
 
 def number_reader(
@@ -109,95 +102,41 @@ def contains_tasks(machine: StateMachine) -> bool:
     return False
 
 
-@dataclass
-class Outcome:
-    """How one concurrent unit ended: its value, or its error."""
-
-    value: JSON = None
-    error: StatesError | None = None
+def fork(execution: Execution, source: UnitSource) -> Routine[Joined]:
+    """Hand ``source``'s units to the execution's cursor; the outcome once they have ended."""
+    joined: Joined = yield [Fork(execution.new_key(), source)]
+    return joined
 
 
-Unit = Callable[[int], Routine[Outcome]]
+def joined_outputs(frame: Frame, joined: Joined, succeeded_type: str) -> list[Output]:
+    """The units' outputs in order, as a concurrent fork ends; or its failure, raised.
 
-
-def run_concurrently(
-    execution: Execution, count: int, limit: int, unit: Unit, abort: Callable[[int], None]
-) -> Routine[list[Outcome | None]]:
-    """Run units ``0..count-1``, at most ``limit`` at once, as one routine.
-
-    The units' effects go out together and each signal resumes the unit that awaits it. The
-    first unit to fail ends the run: no other unit starts, and those still running are closed
-    and handed to ``abort`` (in index order) to record it; the work they awaited is cancelled.
+    AWS links what follows a concurrent fork to the last event any unit recorded.
     """
-    fan = _FanOut(count, unit)
-    fan.start_more(limit)
-    while fan.running and fan.failure is None:
-        signal = yield fan.take_effects()
-        index = fan.owner.pop(signal.key)  # advance hands on only signals that are awaited
-        fan.resume(index, fan.running[index].send, signal)
-        fan.start_more(limit)
-    if fan.failure is not None:
-        fan.abort_running(execution, abort)
-    return fan.outcomes
-
-
-def collect_outcomes(
-    frame: Frame, outcomes: list[Outcome | None], succeeded_type: str
-) -> list[JSON]:
-    """The units' values in order; or the failure that ended the run, raised."""
     frame.last_event_id = frame.execution.log.last_id
-    for outcome in outcomes:
-        if outcome is not None and outcome.error is not None:
-            raise outcome.error
+    if joined.outputs is None:
+        raise joined.failure()
     succeed_fanout(frame, succeeded_type)
-    return [outcome.value for outcome in outcomes if outcome is not None]
+    return [
+        Output(value, text if text is not None else dumps(value)) for value, text in joined.outputs
+    ]
 
 
-class _FanOut:
-    """The bookkeeping of ``run_concurrently``: which unit runs, and which effects it awaits."""
+class Units:
+    """What every source shares: the parent's frame, and how many units run at once."""
 
-    def __init__(self, count: int, unit: Unit) -> None:
+    tolerant = False
+
+    def __init__(self, entry: Entry, count: int, limit: int) -> None:
+        self.entry = entry
         self.count = count
-        self.unit = unit
-        self.outcomes: list[Outcome | None] = [None] * count
-        self.running: dict[int, Routine[Outcome]] = {}
-        self.owner: dict[int, int] = {}
-        self.effects: list[Effect] = []
-        self.next_index = 0
-        self.failure: StatesError | None = None
+        self.limit = limit
 
-    def start_more(self, limit: int) -> None:
-        while self.failure is None and self.next_index < self.count and len(self.running) < limit:
-            index = self.next_index
-            self.next_index += 1
-            routine = self.unit(index)
-            self.running[index] = routine
-            self.resume(index, routine.send, None)  # send(None) starts a routine
+    def frame(self, index: int, fanout: FanOut) -> Frame:
+        return self.entry.frame.child()
 
-    def resume(self, index: int, send: Callable[[Any], list[Effect]], signal: Any) -> None:
-        try:
-            effects = send(signal)
-        except StopIteration as stop:
-            del self.running[index]
-            outcome: Outcome = stop.value
-            self.outcomes[index] = outcome
-            if outcome.error is not None and self.failure is None:
-                self.failure = outcome.error
-            return
-        for effect in effects:
-            self.owner[effect.key] = index
-        self.effects.extend(effects)
+    def end(self, index: int, frame: Frame, error: StatesError | None, fanout: FanOut) -> None:
+        return None
 
-    def take_effects(self) -> list[Effect]:
-        effects, self.effects = self.effects, []
-        return effects
-
-    def abort_running(self, execution: Execution, abort: Callable[[int], None]) -> None:
-        awaited: dict[int, list[int]] = {}
-        for key, index in self.owner.items():
-            awaited.setdefault(index, []).append(key)
-        for index in sorted(self.running):
-            self.running.pop(index).close()
-            abort(index)
-            for key in awaited.get(index, ()):
-                execution.cancel(key)
+    def abort(self, index: int, frame: Frame) -> None:
+        return None

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import math
-import uuid
-from dataclasses import replace
 from typing import Any
 
-from stepline.asl.errors import (
-    QUERY_EVALUATION_ERROR,
-    RUNTIME,
-    StatesError,
-    StatesExceedToleratedFailureThreshold,
-)
+from stepline.asl.ambient import random_uuid
+from stepline.asl.errors import QUERY_EVALUATION_ERROR, RUNTIME, StatesError
 from stepline.asl.jsontext import dumps, type_name
 from stepline.asl.model import MapState, Payload
 from stepline.asl.scope import JSON, Scope
@@ -25,25 +19,19 @@ from stepline.runtime.dataflow import (
 )
 from stepline.runtime.effects import Routine
 from stepline.runtime.entry import Entry
-from stepline.runtime.events import EventLog
-from stepline.runtime.frame import Execution, Frame
-from stepline.runtime.plan import (
-    MachinePlan,
+from stepline.runtime.retry import with_retries
+from stepline.runtime.state_plan import (
+    MachineCompiler,
     StatePlan,
     Step,
     compile_catchers,
     record_evaluation_failure,
 )
-from stepline.runtime.retry import with_retries
-from stepline.runtime.states.fanout import (
-    INLINE_CONCURRENCY_CEILING,
-    Outcome,
-    abort_running_state,
-    collect_outcomes,
-    contains_tasks,
-    number_reader,
+from stepline.runtime.states.fanout import contains_tasks, number_reader
+from stepline.runtime.states.map_iterations import (
     run_concurrently,
-    succeed_fanout,
+    run_distributed,
+    run_in_order,
 )
 
 
@@ -51,10 +39,10 @@ class MapPlan(StatePlan):
     can_retry = True
     suspends = True
 
-    def __init__(self, state: MapState) -> None:
+    def __init__(self, state: MapState, compile_machine: MachineCompiler) -> None:
         super().__init__(state)
         self.map_model = state
-        self.processor = MachinePlan(state.item_processor)
+        self.processor = compile_machine(state.item_processor)
         self.is_distributed = state.item_processor.processor_mode == "DISTRIBUTED"
         self.waits_on_tasks = contains_tasks(state.item_processor)
         self.retriers = state.retry
@@ -133,8 +121,10 @@ class MapPlan(StatePlan):
             if self.is_distributed:
                 return (yield from self._run_distributed(entry, inputs, tolerance))
             if self.waits_on_tasks and limit != 1 and len(inputs) > 1:
-                return (yield from self._run_concurrently(entry, inputs, limit))
-            return (yield from self._run_all(entry, inputs))
+                return (
+                    yield from run_concurrently(entry, self.name, self.processor, inputs, limit)
+                )
+            return (yield from run_in_order(entry, self.name, self.processor, inputs))
 
         return (yield from with_retries(self.retriers, entry.frame.execution, attempt))
 
@@ -174,7 +164,9 @@ class MapPlan(StatePlan):
             assert self.jsonata_item_selector is not None
             return self.jsonata_item_selector(entry, {"context": context})
         assert self.item_selector is not None
-        return self.item_selector.evaluate(Scope(data, context, entry.variables))
+        return self.item_selector.evaluate(
+            Scope(data, context, entry.variables, entry.frame.execution)
+        )
 
     def _batch(self, entry: Entry, data: JSON, inputs: list[JSON]) -> list[JSON]:
         batcher: dict[str, Any] = self.batcher or {}
@@ -211,63 +203,6 @@ class MapPlan(StatePlan):
 
     # Iterations -----------------------------------------------------------------------------
 
-    def _run_all(self, entry: Entry, inputs: list[JSON]) -> Routine[list[JSON]]:
-        """Iterations one after another, linking their events as AWS does for MaxConcurrency 1."""
-        frame = entry.frame
-        tip = frame.last_event_id
-        results: list[JSON] = []
-        for index, item in enumerate(inputs):
-            frame.last_event_id = tip
-            details = {"index": index, "name": self.name}
-            frame.add_event("MapIterationStarted", details)
-            child = frame.child()
-            try:
-                results.append((yield from self.processor.run(child, item)).value)
-            except StatesError:
-                frame.last_event_id = child.last_event_id
-                frame.add_event("MapIterationFailed", details)
-                frame.last_event_id = child.last_event_id
-                raise
-            frame.last_event_id = child.last_event_id
-            tip = frame.add_event("MapIterationSucceeded", details)
-            if index < len(inputs) - 1:
-                tip = child.last_event_id
-        frame.last_event_id = tip
-        succeed_fanout(frame, "MapStateSucceeded")
-        return results
-
-    def _run_concurrently(
-        self, entry: Entry, inputs: list[JSON], limit: int
-    ) -> Routine[list[JSON]]:
-        """Up to ``limit`` iterations at once (0: AWS's ceiling); the first failure fails the Map
-        and the iterations still running are recorded as aborted."""
-        frame = entry.frame
-        ceiling = INLINE_CONCURRENCY_CEILING
-        children: dict[int, Frame] = {}
-
-        def iteration(index: int) -> Routine[Outcome]:
-            details = {"index": index, "name": self.name}
-            child = children[index] = frame.child()
-            child.add_event("MapIterationStarted", details)
-            try:
-                value = (yield from self.processor.run(child, inputs[index])).value
-            except StatesError as error:
-                child.add_event("MapIterationFailed", details)
-                return Outcome(error=error)
-            child.add_event("MapIterationSucceeded", details)
-            return Outcome(value)
-
-        def abort(index: int) -> None:
-            child = children[index]
-            abort_running_state(child)
-            child.add_event("MapIterationAborted", {"index": index, "name": self.name})
-
-        limit = min(limit, ceiling) if limit > 0 else ceiling
-        outcomes = yield from run_concurrently(
-            frame.execution, len(inputs), limit, iteration, abort
-        )
-        return collect_outcomes(frame, outcomes, "MapStateSucceeded")
-
     def _run_distributed(
         self, entry: Entry, inputs: list[JSON], tolerance: int
     ) -> Routine[list[JSON]]:
@@ -276,34 +211,16 @@ class MapPlan(StatePlan):
         machine_arn = execution.state_machine_object["Id"]
         label = self.map_model.label or self.name
         map_run_arn = (
-            machine_arn.replace(":stateMachine:", ":mapRun:", 1) + f"/{label}:{uuid.uuid4()}"
+            machine_arn.replace(":stateMachine:", ":mapRun:", 1)
+            + f"/{label}:{random_uuid(execution)}"
         )
         frame.add_event("MapRunStarted", {"mapRunArn": map_run_arn})
         tip = frame.last_event_id
-        results: list[JSON] = []
-        failures = 0
-        for item in inputs:
-            child = Frame(_detached(execution), dict(frame.variables))
-            try:
-                results.append((yield from self.processor.run(child, item)).value)
-            except StatesError as error:
-                failures += 1
-                results.append({"Error": error.error, "Cause": error.cause})
-        if failures > tolerance or (failures and failures == len(inputs) and tolerance == 0):
-            exceeded = StatesExceedToleratedFailureThreshold(
-                "The specified tolerated failure threshold was exceeded"
-            )
-            frame.add_event("MapRunFailed", {"cause": exceeded.cause, "error": exceeded.error})
-            raise exceeded
+        results = yield from run_distributed(entry, self.name, self.processor, inputs, tolerance)
         frame.add_event("MapRunSucceeded")
         frame.add_event("MapStateSucceeded")
         frame.last_event_id = tip
         return results
-
-
-def _detached(execution: Execution) -> Execution:
-    """The same execution, recording into a history of its own (a child run's)."""
-    return replace(execution, log=EventLog(execution.log.stamp))
 
 
 def _items_type_error(entry: Entry, state: MapState, items: JSON) -> StatesError:

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from stepline.asl.errors import StatesError
+from stepline.asl.jsontext import dumps
 from stepline.asl.model import ParallelState
 from stepline.asl.scope import JSON
 from stepline.runtime.dataflow import jsonata_evaluator, result_placer, template_transform
 from stepline.runtime.effects import Routine
 from stepline.runtime.entry import Entry
-from stepline.runtime.events import Json
+from stepline.runtime.fanout import FanOut
 from stepline.runtime.frame import Frame
-from stepline.runtime.plan import MachinePlan, Output, StatePlan, Step, compile_catchers
 from stepline.runtime.retry import with_retries
+from stepline.runtime.state_plan import (
+    Machine,
+    MachineCompiler,
+    Output,
+    StatePlan,
+    Step,
+    compile_catchers,
+)
 from stepline.runtime.states.fanout import (
-    Outcome,
-    abort_running_state,
-    collect_outcomes,
+    Units,
     contains_tasks,
-    run_concurrently,
+    fork,
+    joined_outputs,
     succeed_fanout,
 )
 
@@ -26,9 +33,9 @@ class ParallelPlan(StatePlan):
     can_retry = True
     suspends = True
 
-    def __init__(self, state: ParallelState) -> None:
+    def __init__(self, state: ParallelState, compile_machine: MachineCompiler) -> None:
         super().__init__(state)
-        self.branches = tuple(MachinePlan(branch) for branch in state.branches)
+        self.branches = tuple(compile_machine(branch) for branch in state.branches)
         self.waits_on_tasks = any(contains_tasks(branch) for branch in state.branches)
         self.retriers = state.retry
         self.catchers = compile_catchers(state, self.is_jsonata)
@@ -69,45 +76,49 @@ class ParallelPlan(StatePlan):
         return step
 
     def _run_branches(self, entry: Entry, data: JSON) -> Routine[list[Output]]:
-        if self.waits_on_tasks and len(self.branches) > 1:
-            return (yield from self._run_branches_concurrently(entry, data))
-        frame = entry.frame
-        start = frame.last_event_id
-        results: list[Output] = []
-        tip = start
-        text = _given_text(entry, data)
-        for branch in self.branches:
-            child = frame.child()
-            child.last_event_id = start
-            try:
-                results.append((yield from branch.run(child, data, text)))
-            except StatesError:
-                frame.last_event_id = child.last_event_id
-                raise
-            tip = max(tip, child.last_event_id)
-        frame.last_event_id = tip
-        succeed_fanout(frame, "ParallelStateSucceeded")
-        return results
-
-    def _run_branches_concurrently(self, entry: Entry, data: JSON) -> Routine[list[Output]]:
-        """Every branch at once (they wait on Tasks); the first failure fails the Parallel."""
-        frame = entry.frame
-        text = _given_text(entry, data)
-        children: dict[int, Frame] = {}
-
-        def branch(index: int) -> Routine[Outcome]:
-            child = children[index] = frame.child()
-            try:
-                return Outcome((yield from self.branches[index].run(child, data, text)))
-            except StatesError as error:
-                return Outcome(error=error)
-
-        def abort(index: int) -> None:
-            abort_running_state(children[index])
-
+        """Branches that wait on Tasks run at once (the first failure fails the Parallel and
+        aborts the others); the rest one after another."""
         count = len(self.branches)
-        outcomes = yield from run_concurrently(frame.execution, count, count, branch, abort)
-        return collect_outcomes(frame, outcomes, "ParallelStateSucceeded")
+        concurrent = self.waits_on_tasks and count > 1
+        source = _Branches(entry, self.branches, data, concurrent)
+        joined = yield from fork(entry.frame.execution, source)
+        if concurrent:
+            return joined_outputs(entry.frame, joined, "ParallelStateSucceeded")
+        if joined.outputs is None:
+            raise joined.failure()
+        succeed_fanout(entry.frame, "ParallelStateSucceeded")
+        return [Output(value, text or dumps(value)) for value, text in joined.outputs]
+
+
+class _Branches(Units):
+    """The branches, each on the state's input; one after another, or all at once.
+
+    One after another, every branch starts from the ParallelStateStarted event and the
+    state's Succeeded event follows the latest event any branch recorded.
+    """
+
+    def __init__(
+        self, entry: Entry, branches: tuple[Machine, ...], data: JSON, concurrent: bool
+    ) -> None:
+        super().__init__(entry, len(branches), len(branches) if concurrent else 1)
+        self.branches = branches
+        self.data = data
+        self.text = _given_text(entry, data)
+        self.concurrent = concurrent
+
+    def machine(self, index: int) -> Machine:
+        return self.branches[index]
+
+    def begin(self, index: int, fanout: FanOut) -> tuple[Frame, JSON, str | None]:
+        return self.entry.frame.child(), self.data, self.text
+
+    def end(self, index: int, frame: Frame, error: StatesError | None, fanout: FanOut) -> None:
+        if self.concurrent:
+            return
+        parent = self.entry.frame
+        fanout.mark = max(fanout.mark, frame.last_event_id)
+        if error is not None or index == self.count - 1:
+            parent.last_event_id = frame.last_event_id if error is not None else fanout.mark
 
 
 def _given_text(entry: Entry, data: JSON) -> str | None:
@@ -115,8 +126,4 @@ def _given_text(entry: Entry, data: JSON) -> str | None:
 
     AWS hands such an input on as the text it received (spacing included), not re-written.
     """
-    if data is not entry.input:
-        return None
-    details = entry.frame.execution.log.events[entry.entered_id - 1].details or {}
-    given = details.get("input")
-    return given.text if isinstance(given, Json) else None
+    return entry.input_text if data is entry.input else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from stepline.asl.model import PassState
 from stepline.runtime.dataflow import result_placer, template_transform
 from stepline.runtime.entry import Entry
-from stepline.runtime.plan import StatePlan, Step
+from stepline.runtime.state_plan import StatePlan, Step
 
 
 class PassPlan(StatePlan):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from stepline.asl.model import SucceedState
 from stepline.runtime.entry import Entry
-from stepline.runtime.plan import StatePlan, Step
+from stepline.runtime.state_plan import StatePlan, Step
 
 
 class SucceedPlan(StatePlan):

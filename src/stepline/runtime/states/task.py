@@ -16,9 +16,9 @@ from stepline.runtime.dataflow import (
 )
 from stepline.runtime.effects import Routine
 from stepline.runtime.entry import Entry
-from stepline.runtime.plan import StatePlan, Step, compile_catchers
 from stepline.runtime.resources import Invocation, resolve_resource
 from stepline.runtime.retry import with_retries
+from stepline.runtime.state_plan import StatePlan, Step, compile_catchers
 
 SecondsReader = Callable[[Entry, JSON], int | None]
 

@@ -12,7 +12,7 @@ from stepline.asl.timestamps import timestamp_or_none, to_datetime
 from stepline.runtime.dataflow import jsonata_evaluator
 from stepline.runtime.effects import Routine, sleep
 from stepline.runtime.entry import Entry
-from stepline.runtime.plan import StatePlan, Step
+from stepline.runtime.state_plan import StatePlan, Step
 
 # AWS keeps delays in a signed 32-bit count of seconds.
 MAX_DELAY_SECONDS = 2**31 - 1
@@ -95,4 +95,4 @@ def _until(entry: Entry, value: JSON, field: str, path_text: str) -> float:
         )
     # AWS counts a timestamp to the second: the fraction is dropped, not waited for.
     moment = to_datetime(instant).replace(microsecond=0)
-    return max(0.0, (moment - entry.frame.execution.clock.now()).total_seconds())
+    return max(0.0, moment.timestamp() - entry.frame.execution.now)

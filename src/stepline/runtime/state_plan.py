@@ -1,15 +1,14 @@
-"""The compiled plan: one ``StatePlan`` per state, linked to its successors, and the routine that
-runs a state machine (the whole definition, a Parallel branch, a Map iteration) over a frame.
+"""What every compiled state has: ``StatePlan``, its catchers, and how an entry into it ends.
 
 Plans are immutable after ``link``; everything that changes while an execution runs lives in
 its ``Frame``, in the ``Entry`` of the state being run and, while a state waits on the world,
-in the suspended routine (``stepline.runtime.effects``).
+in the suspended routine (``stepline.runtime.effects``). ``machine_run`` runs states in order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple, Protocol
 
 from stepline.asl.errors import (
     QUERY_EVALUATION_ERROR,
@@ -34,7 +33,7 @@ from stepline.runtime.dataflow import (
 from stepline.runtime.effects import Routine
 from stepline.runtime.entry import Entry
 from stepline.runtime.events import Json
-from stepline.runtime.frame import NOT_TRUNCATED, Frame
+from stepline.runtime.frame import NOT_TRUNCATED
 
 
 class Step(NamedTuple):
@@ -130,6 +129,19 @@ class StatePlan:
         return Step(output, self.next, assigned)
 
 
+class Machine(Protocol):
+    """A compiled state machine (``stepline.runtime.machine.MachinePlan``)."""
+
+    @property
+    def start(self) -> StatePlan: ...
+    @property
+    def states(self) -> dict[str, StatePlan]: ...
+
+
+MachineCompiler = Callable[[StateMachine], Machine]
+"""Compiles a nested state machine (a Map's item processor, a Parallel branch)."""
+
+
 class CatcherPlan:
     def __init__(self, catcher: Catcher, is_jsonata: bool) -> None:
         self.error_equals = catcher.error_equals
@@ -158,67 +170,30 @@ def compile_catchers(state: Any, is_jsonata: bool) -> tuple[CatcherPlan, ...]:
     return tuple(CatcherPlan(catcher, is_jsonata) for catcher in getattr(state, "catch", ()))
 
 
-class MachinePlan:
-    """A compiled state machine: its states and where it starts."""
-
-    def __init__(self, machine: StateMachine) -> None:
-        # Imported here: the state modules import this one for StatePlan.
-        from stepline.runtime.states import compile_state  # noqa: PLC0415
-
-        self.model = machine
-        self.states: dict[str, StatePlan] = {
-            name: compile_state(state) for name, state in machine.states.items()
-        }
-        for plan in self.states.values():
-            plan.link(self.states)
-        self.start = self.states[machine.start_at]
-
-    def run(self, frame: Frame, data: JSON, text: str | None = None) -> Routine[Output]:
-        """Run from StartAt to an end; returns the output or raises the uncaught StatesError.
-
-        ``text`` is ``data`` as the caller wrote it, if known (see ``Output``).
-        """
-        state: StatePlan | None = self.start
-        while state is not None:
-            entered_id = frame.add_event(
-                state.entered_type,
-                {"input": Json(data, text), "inputDetails": NOT_TRUNCATED, "name": state.name},
-            )
-            entry = Entry(frame, state, data, entered_id)
-            if state.suspends:
-                frame.suspended_in = state.type
-                step = yield from _run(state, entry)
-                frame.suspended_in = None
-            else:
-                step = _execute(state, entry)
-            if step.text is not None:
-                text = within_quota(step.text, state.name)
-            elif step.output is data and text is not None:
-                text = within_quota(text, state.name)  # passed through unchanged
-            else:
-                text = checked_text(step.output, state.name)
-            if state.emits_exit:
-                frame.add_event(state.exited_type, _exited_details(state.name, step, text))
-            if step.assigned:
-                frame.variables.update(step.assigned)
-            data = step.output
-            state = step.next
-        assert text is not None  # every machine runs at least one state
-        return Output(data, text)
-
-
-def _execute(state: StatePlan, entry: Entry) -> Step:
+def execute_state(state: StatePlan, entry: Entry) -> Step:
+    """Run a state that completes at once; a caught error's step, or the error raised."""
     try:
         return state.execute(entry)
     except StatesError as error:
         return _catch(state, entry, error)
+    except Exception as error:  # a fault of ours fails this execution only
+        return _catch(state, entry, internal_error(entry, error))
 
 
-def _run(state: StatePlan, entry: Entry) -> Routine[Step]:
+def run_state(state: StatePlan, entry: Entry) -> Routine[Step]:
+    """The routine of a state that may suspend, with its catchers applied."""
     try:
         return (yield from state.run(entry))
     except StatesError as error:
         return _catch(state, entry, error)
+    except Exception as error:  # a fault of ours fails this execution only
+        return _catch(state, entry, internal_error(entry, error))
+
+
+def internal_error(entry: Entry, error: Exception) -> StatesError:
+    """An unexpected exception inside a state, as the ``States.Runtime`` failure AWS reports
+    for a fault in its own service, naming the state and its entered event."""
+    return entry.runtime_error(f"Internal error: {type(error).__name__}: {error}")
 
 
 def _catch(state: StatePlan, entry: Entry, error: StatesError) -> Step:
@@ -238,7 +213,7 @@ def record_evaluation_failure(entry: Entry, error: StatesError) -> None:
     error.recorded = True  # type: ignore[attr-defined]
     # AWS links this event to whatever preceded the state's Entered event, not to the latter.
     frame = entry.frame
-    frame.last_event_id = frame.execution.log.events[entry.entered_id - 1].previous_event_id
+    frame.last_event_id = entry.entered_previous
     details = {"cause": error.cause, "error": error.error, "state": entry.state.name}
     location = getattr(error, "location", None)
     if location is not None:
@@ -264,7 +239,7 @@ def within_quota(text: str, producer: str) -> str:
     return text
 
 
-def _exited_details(name: str, step: Step, output_text: str) -> dict[str, Any]:
+def exited_details(name: str, step: Step, output_text: str) -> dict[str, Any]:
     details: dict[str, Any] = {
         "name": name,
         "output": Json(step.output, output_text),
