@@ -59,6 +59,10 @@ class HistoryEvent:
         stamp = self.stamp
         return stamp if isinstance(stamp, datetime) else datetime.fromtimestamp(stamp, UTC)
 
+    def details_text(self) -> str | None:
+        """The details as JSON text, payloads rendered to JSON strings (what a store keeps)."""
+        return None if self.details is None else dumps(_render(self.details))
+
     def to_api(self) -> dict[str, Any]:
         """The event as GetExecutionHistory returns it (boto3's shape: a datetime timestamp)."""
         event: dict[str, Any] = {

@@ -1,0 +1,92 @@
+"""Executions and their histories as the store keeps them and as AWS's API returns them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from stepline.asl.jsontext import loads
+from stepline.runtime.events import HistoryEvent, details_key
+from stepline.store import EventRecord, ExecutionRecord
+
+
+def to_record(event: HistoryEvent) -> EventRecord:
+    stamp = event.stamp
+    timestamp = stamp if isinstance(stamp, float) else stamp.timestamp()
+    return EventRecord(
+        event.id, event.previous_event_id, timestamp, event.type, event.details_text()
+    )
+
+
+def event_to_api(event: EventRecord, *, include_data: bool = True) -> dict[str, Any]:
+    """The event as GetExecutionHistory returns it (boto3's shapes: a datetime timestamp)."""
+    api: dict[str, Any] = {
+        "timestamp": moment(event.timestamp),
+        "type": event.type,
+        "id": event.id,
+        "previousEventId": event.previous_id,
+    }
+    if event.details is not None:
+        details = loads(event.details)
+        if not include_data:
+            details = _without_data(details)
+        api[details_key(event.type)] = details
+    return api
+
+
+# GetExecutionHistory with includeExecutionData false leaves out inputs, outputs and their
+# truncation details, and the parameters a task was scheduled with.
+_DATA_FIELDS = frozenset({"input", "inputDetails", "output", "outputDetails", "parameters"})
+
+
+def _without_data(details: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in details.items() if key not in _DATA_FIELDS}
+
+
+def moment(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+def describe(record: ExecutionRecord) -> dict[str, Any]:
+    """DescribeExecution's fields for an execution (boto3's shapes: datetimes)."""
+    described: dict[str, Any] = {
+        "executionArn": record.arn,
+        "stateMachineArn": record.state_machine_arn,
+        "name": record.name,
+        "status": record.status,
+        "startDate": moment(record.start_date),
+        "input": record.input,
+        "inputDetails": {"included": True},
+        "redriveCount": record.redrive_count,
+    }
+    if record.stop_date is not None:
+        described["stopDate"] = moment(record.stop_date)
+    if record.output is not None:
+        described["output"] = record.output
+        described["outputDetails"] = {"included": True}
+    if record.error is not None:
+        described["error"] = record.error
+    if record.cause is not None:
+        described["cause"] = record.cause
+    if record.redrive_date is not None:
+        described["redriveDate"] = moment(record.redrive_date)
+    if record.map_run_arn is not None:
+        described["mapRunArn"] = record.map_run_arn
+    return described
+
+
+def summary(record: ExecutionRecord) -> dict[str, Any]:
+    """One item of ListExecutions."""
+    item: dict[str, Any] = {
+        "executionArn": record.arn,
+        "stateMachineArn": record.state_machine_arn,
+        "name": record.name,
+        "status": record.status,
+        "startDate": moment(record.start_date),
+        "redriveCount": record.redrive_count,
+    }
+    if record.stop_date is not None:
+        item["stopDate"] = moment(record.stop_date)
+    if record.map_run_arn is not None:
+        item["mapRunArn"] = record.map_run_arn
+    return item

@@ -1,0 +1,265 @@
+"""The engine's loop: claim what is due, advance it, commit every step of the batch at once.
+
+One thread advances executions (``Loop.step``); in-process functions run on ``Workers`` and
+post their answers to the loop's inbox. A step:
+
+1. takes the answers this node's workers posted, and claims executions with wake-ups due
+   (timers, starts, stops, answers from outside, recoveries) that no other live node owns;
+2. finds each execution's run: from the bounded cache if its version is the stored one, else
+   rebuilt from its checkpoint (``transition.resume``);
+3. applies the inputs (``steps.apply``) and turns each run into a ``StepWrite``;
+4. commits the whole batch in one transaction (``store.commit``), which skips executions this
+   node no longer owns;
+5. only then hands new work to the workers (the outbox rule: work is never done for a step
+   that was not committed) and caches the runs.
+
+A run whose state cannot be read back fails alone (``steps.failed_write``); a store that
+cannot be reached fails the batch, which is retried: nothing it applied was committed, and
+the answers it consumed go back to the inbox.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from stepline.asl.jsontext import loads
+from stepline.engine.steps import Input, apply, dispatch_of, failed_write, to_write
+from stepline.runtime import CheckpointError, InvalidDefinitionError, Plan, compile_definition
+from stepline.runtime.effects import Dispatch, Signal
+from stepline.runtime.functions import FunctionRegistry
+from stepline.runtime.transition import ExecutionRun, resume
+from stepline.store import Claim, SqlStore, StepWrite, StoreError
+
+log = logging.getLogger("stepline.engine")
+
+
+@dataclass(slots=True)
+class Cached:
+    run: ExecutionRun
+    version: int
+    definition_id: int
+
+
+class RunCache:
+    """The runs of recently advanced executions, least recently used dropped first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._runs: collections.OrderedDict[int, Cached] = collections.OrderedDict()
+
+    def get(self, execution_id: int) -> Cached | None:
+        cached = self._runs.get(execution_id)
+        if cached is not None:
+            self._runs.move_to_end(execution_id)
+        return cached
+
+    def put(self, execution_id: int, cached: Cached) -> None:
+        if self.size <= 0:
+            return
+        self._runs[execution_id] = cached
+        self._runs.move_to_end(execution_id)
+        while len(self._runs) > self.size:
+            self._runs.popitem(last=False)
+
+    def drop(self, execution_id: int) -> None:
+        self._runs.pop(execution_id, None)
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+
+Submit = Callable[[int, Dispatch, str, str], None]
+
+
+@dataclass(slots=True)
+class Batch:
+    """What one step advanced: its writes, runs, work to dispatch, executions recovering."""
+
+    writes: list[StepWrite] = field(default_factory=list)
+    runs: dict[int, ExecutionRun] = field(default_factory=dict)
+    dispatches: dict[int, list[Dispatch]] = field(default_factory=dict)
+    recovering: list[int] = field(default_factory=list)
+
+
+class Loop:
+    """The steps of one node over one store."""
+
+    def __init__(
+        self,
+        store: SqlStore,
+        node: str,
+        submit: Submit,
+        *,
+        functions: FunctionRegistry,
+        cache_size: int,
+        batch_size: int,
+    ) -> None:
+        self.store = store
+        self.node = node
+        self.submit = submit
+        self.functions = functions
+        self.cache = RunCache(cache_size)
+        self.batch_size = batch_size
+        self.plans: dict[int, Plan | str] = {}
+        """Compiled plans by definition id (or why the definition does not compile)."""
+        self._inbox: collections.deque[tuple[int, Signal]] = collections.deque()
+        self._inbox_lock = threading.Lock()
+        self.wake = threading.Event()
+        self.ended: Callable[[int, StepWrite], None] = lambda execution_id, write: None
+        """Called for every execution a committed step ended."""
+        self.claimed_express: Callable[[Claim], bool] = lambda claim: False
+        """Offered every claim first: True when it was an Express execution, run elsewhere."""
+
+    # The inbox ----------------------------------------------------------------------------
+
+    def post(self, execution_id: int, signal: Signal) -> None:
+        """An answer for an execution this node advances (from a worker thread)."""
+        with self._inbox_lock:
+            self._inbox.append((execution_id, signal))
+        self.wake.set()
+
+    def _take_inbox(self) -> list[tuple[int, Signal]]:
+        with self._inbox_lock:
+            taken = list(self._inbox)
+            self._inbox.clear()
+        return taken
+
+    def _put_back(self, answers: list[tuple[int, Signal]]) -> None:
+        with self._inbox_lock:
+            self._inbox.extendleft(reversed(answers))
+
+    @property
+    def has_answers(self) -> bool:
+        return bool(self._inbox)
+
+    # A step -------------------------------------------------------------------------------
+
+    def step(self, now: float, *, claim: bool = True) -> int:
+        """Advance what is ready at ``now``; how many executions moved."""
+        answers = self._take_inbox()
+        inputs: dict[int, list[Input]] = collections.defaultdict(list)
+        for execution_id, signal in answers:
+            inputs[execution_id].append(Input("answer", signal=signal))
+        versions: dict[int, int] = {}
+        try:
+            if claim:
+                for claimed in self.store.claim(self.node, now, self.batch_size):
+                    if self.claimed_express(claimed):
+                        continue
+                    inputs[claimed.execution_id].extend(Input.of(w) for w in claimed.wakeups)
+                    versions[claimed.execution_id] = claimed.version
+            if not inputs:
+                return 0
+            batch = self._advance(inputs, versions, now)
+            lost = self.store.commit(self.node, batch.writes)
+        except StoreError:
+            for execution_id in inputs:
+                self.cache.drop(execution_id)
+            self._put_back(answers)
+            raise
+        self._after_commit(batch, lost)
+        return len(batch.writes)
+
+    def _advance(
+        self, inputs: dict[int, list[Input]], versions: dict[int, int], now: float
+    ) -> Batch:
+        found_runs = self._runs(list(inputs), versions, now)
+        batch = Batch()
+        for execution_id, items in inputs.items():
+            found = found_runs.get(execution_id)
+            if found is None:
+                continue  # gone: nothing to advance
+            if isinstance(found, StepWrite):
+                batch.writes.append(found)
+                continue
+            run, version = found
+            applied = apply(run, items, now)
+            write, started = to_write(run, applied, execution_id, version, now)
+            batch.writes.append(write)
+            batch.runs[execution_id] = run
+            batch.dispatches[execution_id] = started
+            if applied.recover:
+                batch.recovering.append(execution_id)
+        return batch
+
+    def _runs(
+        self, execution_ids: list[int], versions: dict[int, int], now: float
+    ) -> dict[int, tuple[ExecutionRun, int] | StepWrite]:
+        found: dict[int, tuple[ExecutionRun, int] | StepWrite] = {}
+        missing = []
+        for execution_id in execution_ids:
+            cached = self.cache.get(execution_id)
+            stored_version = versions.get(execution_id)
+            if cached is not None and stored_version in (None, cached.version):
+                found[execution_id] = (cached.run, cached.version)
+            else:
+                missing.append(execution_id)
+        for execution_id, (version, definition_id, text) in self.store.checkpoints(missing).items():
+            found[execution_id] = self._rebuild(execution_id, version, definition_id, text, now)
+        return found
+
+    def _rebuild(
+        self, execution_id: int, version: int, definition_id: int, text: str | None, now: float
+    ) -> tuple[ExecutionRun, int] | StepWrite:
+        plan = self.plan(definition_id)
+        try:
+            if isinstance(plan, str):
+                raise CheckpointError(plan)
+            run = resume(plan.machine, loads(text or "null"), functions=self.functions)
+        except (CheckpointError, ValueError, TypeError, AttributeError) as error:
+            cause = f"Stepline could not read this execution's saved state: {error}"
+            log.error("execution %s: %s", execution_id, cause)
+            last = self.store.last_event_id(execution_id)
+            return failed_write(execution_id, version, last, cause, now)
+        self.cache.put(execution_id, Cached(run, version, definition_id))
+        return run, version
+
+    def plan(self, definition_id: int) -> Plan | str:
+        """The compiled plan of a stored definition, or why there is none."""
+        plan = self.plans.get(definition_id)
+        if plan is None:
+            definition = self.store.definition(definition_id)
+            if definition is None:
+                plan = f"its definition {definition_id} is missing"
+            else:
+                try:
+                    plan = compile_definition(definition.text, state_machine_type=definition.type)
+                except InvalidDefinitionError as error:
+                    plan = f"its definition no longer compiles: {error.message}"
+            self.plans[definition_id] = plan
+        return plan
+
+    def _after_commit(self, batch: Batch, lost: set[int]) -> None:
+        for write in batch.writes:
+            execution_id = write.execution_id
+            run = batch.runs.get(execution_id)
+            if execution_id in lost:
+                self.cache.drop(execution_id)
+                continue
+            if run is None or run.finished:
+                self.cache.drop(execution_id)
+                self.ended(execution_id, write)
+                continue
+            cached = self.cache.get(execution_id)
+            if cached is not None:
+                cached.version = write.expected_version + 1
+            region, account = run.execution.region, run.execution.account
+            for dispatch in batch.dispatches.get(execution_id, ()):
+                self.submit(execution_id, dispatch, region, account)
+        recovering = [key for key in batch.recovering if key not in lost]
+        for task in self.store.tasks(recovering):
+            run = batch.runs[task.execution_id]
+            if task.key in run.awaited:
+                execution = run.execution
+                self.submit(
+                    task.execution_id, dispatch_of(task), execution.region, execution.account
+                )
+
+    def forget(self, execution_ids: list[Any]) -> None:
+        for execution_id in execution_ids:
+            self.cache.drop(execution_id)

@@ -1,0 +1,154 @@
+"""The schema, as numbered migrations, and the runner that brings a database up to date.
+
+Every migration is a list of statements per dialect (``sqlite``, ``postgresql``); the database
+records the versions it has (table ``stepline_schema``). ``migrate`` applies the missing ones
+in order, each in its own transaction, so a database at any earlier version (or empty) reaches
+the latest. ADR 0007 says why this is not Alembic.
+
+Never edit a migration that has shipped: add one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    description: str
+    sqlite: tuple[str, ...]
+    postgresql: tuple[str, ...]
+
+    def statements(self, dialect: str) -> tuple[str, ...]:
+        return self.sqlite if dialect == "sqlite" else self.postgresql
+
+
+def _both(*statements: str) -> tuple[str, ...]:
+    return statements
+
+
+# Column types both dialects read the same way: REAL/DOUBLE PRECISION for POSIX seconds,
+# TEXT for JSON, INTEGER/BIGINT for ids.
+_V1_TABLES = """
+CREATE TABLE nodes (
+    id TEXT PRIMARY KEY,
+    lease_until {real} NOT NULL,
+    started_at {real} NOT NULL,
+    info TEXT
+);
+CREATE TABLE definitions (
+    id {serial} PRIMARY KEY,
+    state_machine_arn TEXT NOT NULL,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    logging_level TEXT,
+    created_at {real} NOT NULL
+);
+CREATE TABLE executions (
+    id {serial} PRIMARY KEY,
+    arn TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    state_machine_arn TEXT NOT NULL,
+    definition_id {int} NOT NULL REFERENCES definitions (id),
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    input TEXT NOT NULL,
+    output TEXT,
+    error TEXT,
+    cause TEXT,
+    start_date {real} NOT NULL,
+    stop_date {real},
+    checkpoint TEXT,
+    version {int} NOT NULL DEFAULT 0,
+    owner TEXT,
+    redrive_count {int} NOT NULL DEFAULT 0,
+    redrive_date {real},
+    parent_id {int},
+    map_run_arn TEXT,
+    expires_at {real}
+);
+CREATE INDEX executions_by_machine ON executions (state_machine_arn, start_date);
+CREATE INDEX executions_by_owner ON executions (owner);
+CREATE INDEX executions_by_parent ON executions (parent_id);
+CREATE TABLE events (
+    execution_id {int} NOT NULL,
+    id {int} NOT NULL,
+    previous_id {int} NOT NULL,
+    timestamp {real} NOT NULL,
+    type TEXT NOT NULL,
+    details TEXT,
+    PRIMARY KEY (execution_id, id)
+);
+CREATE TABLE wakeups (
+    id {serial} PRIMARY KEY,
+    execution_id {int} NOT NULL,
+    key {int},
+    kind TEXT NOT NULL,
+    due {real} NOT NULL,
+    body TEXT
+);
+CREATE INDEX wakeups_by_due ON wakeups (due);
+CREATE INDEX wakeups_by_execution ON wakeups (execution_id, key);
+CREATE TABLE tasks (
+    execution_id {int} NOT NULL,
+    key {int} NOT NULL,
+    resource TEXT NOT NULL,
+    parameters TEXT NOT NULL,
+    token TEXT NOT NULL,
+    timeout_seconds {int},
+    heartbeat_seconds {int},
+    PRIMARY KEY (execution_id, key)
+);
+CREATE INDEX tasks_by_token ON tasks (token)
+"""
+
+
+def _statements(template: str, **types: str) -> tuple[str, ...]:
+    return tuple(
+        statement.strip() for statement in template.format(**types).split(";") if statement.strip()
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "nodes, definitions, executions, events, wake-ups and tasks",
+        _statements(_V1_TABLES, real="REAL", serial="INTEGER", int="INTEGER"),
+        _statements(_V1_TABLES, real="DOUBLE PRECISION", serial="BIGSERIAL", int="BIGINT"),
+    ),
+)
+
+LATEST = MIGRATIONS[-1].version
+
+
+class Connection(Protocol):
+    def execute(self, sql: str, parameters: tuple[object, ...] = ()) -> object: ...
+
+
+class MigrationTarget(Protocol):
+    """What the runner needs of a store: its dialect and a way to run statements."""
+
+    dialect: str
+
+    def applied_versions(self) -> set[int]:
+        """The versions recorded (empty for a new database)."""
+        ...
+
+    def apply(self, migration: Migration) -> None:
+        """Run one migration's statements and record its version, in one transaction."""
+        ...
+
+
+def migrate(target: MigrationTarget, up_to: int = LATEST) -> list[int]:
+    """Apply every missing migration up to ``up_to``, in order; the versions applied."""
+    applied = target.applied_versions()
+    done = []
+    for migration in MIGRATIONS:
+        if migration.version > up_to or migration.version in applied:
+            continue
+        target.apply(migration)
+        done.append(migration.version)
+    return done

@@ -1,0 +1,105 @@
+"""PostgreSQL: the store several nodes share.
+
+Connections come from a psycopg 3 pool; a connection that breaks (the server restarted, a
+backend was terminated) is replaced by the pool, and the statement that saw it fail raises
+``StoreError`` so the engine retries its batch. Claims lock execution rows with ``FOR UPDATE
+SKIP LOCKED``, so nodes claiming at once never wait on each other; commits lock the rows they
+write (``FOR UPDATE``) after checking this node still owns them. New work due now is announced
+with ``NOTIFY stepline`` so idle nodes wake at once (``listen``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+from psycopg import errors
+from psycopg_pool import ConnectionPool
+
+from stepline.store.sql import SqlStore, StoreError
+
+CHANNEL = "stepline"
+_MIGRATION_LOCK = 0x5354_4550  # an advisory lock id of our own ("STEP")
+
+
+class PostgresStore(SqlStore):
+    dialect = "postgresql"
+    lock_rows = "FOR UPDATE"
+    skip_locked = "FOR UPDATE SKIP LOCKED"
+
+    def __init__(self, url: str, *, max_connections: int = 8) -> None:
+        self.url = url
+        self.pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max_connections,
+            open=False,
+            check=ConnectionPool.check_connection,
+            kwargs={"autocommit": True},
+        )
+        try:
+            self.pool.open(wait=True, timeout=30)
+        except Exception as error:
+            raise StoreError(f"cannot connect to PostgreSQL at {_safe(url)}: {error}") from error
+
+    def sql(self, statement: str) -> str:
+        return statement.replace("?", "%s")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Any]:
+        with (
+            self._translated(),
+            self.pool.connection() as connection,
+            connection.transaction(),
+        ):
+            yield connection.cursor()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Any]:
+        with self._translated(), self.pool.connection() as connection:
+            yield connection.cursor()
+
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except (psycopg.OperationalError, errors.AdminShutdown, psycopg.pool.PoolTimeout) as error:  # type: ignore[attr-defined]
+            raise StoreError(str(error).strip() or type(error).__name__) from error
+
+    def notify(self, cursor: Any) -> None:
+        cursor.execute(f"NOTIFY {CHANNEL}")
+
+    def _lock_schema(self, cursor: Any) -> None:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+
+    def is_unique_violation(self, error: BaseException) -> bool:
+        return isinstance(error, errors.UniqueViolation)
+
+    def listen(self, wake: threading.Event, stopping: threading.Event) -> None:
+        """Set ``wake`` whenever another node announces work, until ``stopping`` is set;
+        reconnects when the connection breaks."""
+        while not stopping.is_set():
+            try:
+                with psycopg.connect(self.url, autocommit=True) as connection:
+                    connection.execute(f"LISTEN {CHANNEL}")
+                    wake.set()  # work may have been announced while we were not listening
+                    while not stopping.is_set():
+                        for _ in connection.notifies(timeout=1.0, stop_after=1):
+                            wake.set()
+            except psycopg.Error:
+                stopping.wait(0.5)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def _safe(url: str) -> str:
+    """The URL without its password."""
+    if "@" in url and ":" in url.split("@", maxsplit=1)[0].rsplit("//", maxsplit=1)[-1]:
+        scheme, rest = url.split("//", 1)
+        credentials, host = rest.split("@", 1)
+        return f"{scheme}//{credentials.split(':')[0]}:***@{host}"
+    return url
