@@ -24,6 +24,7 @@ from stepline.asl.jsontext import dumps, loads
 from stepline.engine import errors, history
 from stepline.engine.express import EXPRESS_LIMIT_SECONDS, ExpressRun, ExpressRunner
 from stepline.engine.loop import Loop
+from stepline.engine.replay import replay_difference
 from stepline.engine.workers import Workers
 from stepline.runtime import (
     Clock,
@@ -377,6 +378,12 @@ class Engine:
                 raise TimeoutError(f"{execution_arn} is still {record.status}")
             with self._endings:
                 self._endings.wait(timeout=min(remaining or 0.5, 0.5))
+
+    def check_replay(self, execution_arn: str) -> str | None:
+        """Run the execution again from its journal; where its history differs from the
+        stored one, or None when it is the same (``engine.replay``)."""
+        record = self._record(execution_arn)
+        return replay_difference(self._plan(record.definition_id), record, self.store)
 
     # Answers from outside ---------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from stepline.runtime.effects import (
     TaskSucceeded,
     TimerFired,
     decode,
+    encode,
 )
 from stepline.runtime.transition import ExecutionRun, SignalRefused
 from stepline.store import EventRecord, NewWakeup, StepWrite, TaskRecord, Wakeup
@@ -47,6 +48,7 @@ class Applied:
     """What applying a step's inputs produced, before it is written."""
 
     effects: list[Effect] = field(default_factory=list)
+    journal: list[tuple[float, str]] = field(default_factory=list)
     done_wakeups: list[int] = field(default_factory=list)
     answered: list[int] = field(default_factory=list)
     recover: bool = False
@@ -60,8 +62,9 @@ def apply(run: ExecutionRun, inputs: list[Input], now: float) -> Applied:
             applied.done_wakeups.append(item.wakeup_id)
         if item.kind == "recover":
             applied.recover = True
-        if run.finished:
+        if run.finished or item.kind == "recover":
             continue
+        applied.journal.append((now, journal_entry(item)))
         if item.kind == "start":
             applied.effects += run.start(now)
         elif item.kind == "timer":
@@ -76,6 +79,29 @@ def apply(run: ExecutionRun, inputs: list[Input], now: float) -> Applied:
             if isinstance(signal, TaskSucceeded | TaskFailed):
                 applied.answered.append(signal.key)
     return applied
+
+
+def journal_entry(item: Input) -> str:
+    """An input as the journal keeps it (``replay`` reads it back with ``journal_input``)."""
+    entry: dict[str, object] = {"kind": item.kind}
+    if item.key is not None:
+        entry["key"] = item.key
+    if item.signal is not None:
+        entry["signal"] = encode(item.signal)
+    elif item.body is not None:
+        entry["body"] = item.body
+    return dumps(entry)
+
+
+def journal_input(text: str) -> Input:
+    entry = loads(text)
+    signal = entry.get("signal")
+    return Input(
+        entry["kind"],
+        key=entry.get("key"),
+        signal=decode(signal) if signal is not None else None,
+        body=entry.get("body"),
+    )
 
 
 def _advance(run: ExecutionRun, signal: Signal, now: float) -> list[Effect]:
@@ -102,6 +128,7 @@ def to_write(
         status="RUNNING",
         events=events,
         done_wakeups=applied.done_wakeups,
+        journal=applied.journal,
     )
     ending = run.result
     if ending is not None:

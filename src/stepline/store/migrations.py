@@ -25,10 +25,6 @@ class Migration:
         return self.sqlite if dialect == "sqlite" else self.postgresql
 
 
-def _both(*statements: str) -> tuple[str, ...]:
-    return statements
-
-
 # Column types both dialects read the same way: REAL/DOUBLE PRECISION for POSIX seconds,
 # TEXT for JSON, INTEGER/BIGINT for ids.
 _V1_TABLES = """
@@ -102,7 +98,14 @@ CREATE TABLE tasks (
     heartbeat_seconds {int},
     PRIMARY KEY (execution_id, key)
 );
-CREATE INDEX tasks_by_token ON tasks (token)
+CREATE INDEX tasks_by_token ON tasks (token);
+CREATE TABLE journal (
+    id {serial} PRIMARY KEY,
+    execution_id {int} NOT NULL,
+    at {real} NOT NULL,
+    input TEXT NOT NULL
+);
+CREATE INDEX journal_by_execution ON journal (execution_id, id)
 """
 
 
@@ -115,17 +118,13 @@ def _statements(template: str, **types: str) -> tuple[str, ...]:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
-        "nodes, definitions, executions, events, wake-ups and tasks",
+        "nodes, definitions, executions, events, wake-ups, tasks and the journal",
         _statements(_V1_TABLES, real="REAL", serial="INTEGER", int="INTEGER"),
         _statements(_V1_TABLES, real="DOUBLE PRECISION", serial="BIGSERIAL", int="BIGINT"),
     ),
 )
 
 LATEST = MIGRATIONS[-1].version
-
-
-class Connection(Protocol):
-    def execute(self, sql: str, parameters: tuple[object, ...] = ()) -> object: ...
 
 
 class MigrationTarget(Protocol):

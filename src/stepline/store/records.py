@@ -146,5 +146,7 @@ class StepWrite:
     cancelled_keys: list[int] = field(default_factory=list)
     """Keys whose timer wake-up or task row is no longer wanted (answered or cancelled)."""
     expires_at: float | None = None
+    journal: list[tuple[float, str]] = field(default_factory=list)
+    """What moved the execution in this step, with when (``engine.replay`` replays it)."""
     discard_work: bool = False
     """Delete every wake-up and task of the execution (it failed without a run to ask)."""

@@ -567,6 +567,11 @@ class SqlStore:
         )
         self._run_many(
             cursor,
+            "INSERT INTO journal (execution_id, at, input) VALUES (?, ?, ?)",
+            [(write.execution_id, at, item) for write in writes for at, item in write.journal],
+        )
+        self._run_many(
+            cursor,
             "DELETE FROM wakeups WHERE id = ?",
             [(wakeup_id,) for write in writes for wakeup_id in write.done_wakeups],
         )
@@ -598,6 +603,16 @@ class SqlStore:
                 for task in write.new_tasks
             ],
         )
+
+    def journal(self, execution_id: int) -> list[tuple[float, str]]:
+        """What moved the execution, in order, with when."""
+        with self.reading() as cursor:
+            rows = self._run(
+                cursor,
+                "SELECT at, input FROM journal WHERE execution_id = ? ORDER BY id",
+                (execution_id,),
+            ).fetchall()
+        return [(float(row[0]), row[1]) for row in rows]
 
     def _insert_events(self, cursor: Any, events: list[tuple[int, EventRecord]]) -> None:
         self._run_many(
@@ -638,5 +653,6 @@ class SqlStore:
             if ids:
                 marks = self._marks(len(ids))
                 self._run(cursor, f"DELETE FROM events WHERE execution_id IN ({marks})", ids)
+                self._run(cursor, f"DELETE FROM journal WHERE execution_id IN ({marks})", ids)
                 self._run(cursor, f"DELETE FROM executions WHERE id IN ({marks})", ids)
         return len(ids)
