@@ -8,7 +8,7 @@ fields take the defaults the spec gives (``InputPath`` absent means ``"$"``; an 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -149,6 +149,8 @@ class StateMachine:
     """For a Map's ItemProcessor: ``INLINE`` or ``DISTRIBUTED`` (None elsewhere)."""
     execution_type: str | None = None
     """For a distributed Map's ItemProcessor: ``STANDARD`` or ``EXPRESS``."""
+    source: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    """The definition as written (a distributed Map runs its processor as a state machine)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -274,6 +276,7 @@ def build_state_machine(
         timeout_seconds=definition.get("TimeoutSeconds"),
         processor_mode=processor.get("Mode"),
         execution_type=processor.get("ExecutionType"),
+        source=definition,
     )
 
 

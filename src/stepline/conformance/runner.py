@@ -136,7 +136,7 @@ def _run_checkpointed(plan: Any, input_text: str | None, **options: Any) -> Any:
     """Run an execution whose every transition goes through a checkpoint, as JSON text, and a
     rebuild from it; the result as ``run_execution`` gives it."""
     from stepline.runtime import ExecutionResult, checkpoint, resume  # noqa: PLC0415
-    from stepline.runtime.driver import drive  # noqa: PLC0415
+    from stepline.runtime.in_process import drive_run  # noqa: PLC0415
 
     run = _import_runtime().start_execution(plan, input_text, **options)
     events = []
@@ -148,7 +148,7 @@ def _run_checkpointed(plan: Any, input_text: str | None, **options: Any) -> Any:
         latest[0] = resume(plan, saved, functions=current.functions, clock=current.clock)
         return latest[0]
 
-    drive(run, between=rebuild)
+    drive_run(run, between=rebuild)
     final = latest[0]
     events.extend(final.execution.log.drain())
     ending = final.result

@@ -22,8 +22,8 @@ from typing import IO, Any
 
 from stepline.asl.jsontext import dumps, loads
 from stepline.engine import errors, history
-from stepline.engine.express import EXPRESS_LIMIT_SECONDS, ExpressRun, ExpressRunner
-from stepline.engine.loop import Loop
+from stepline.engine.express import ExpressRun, ExpressRunner
+from stepline.engine.loop import EXPRESS_LIMIT_SECONDS, Loop, express_timeout
 from stepline.engine.replay import replay_difference
 from stepline.engine.workers import Workers
 from stepline.runtime import (
@@ -204,7 +204,7 @@ class Engine:
             account=self.account,
         )
         if plan.state_machine_type == "EXPRESS":
-            run.timeout_seconds = _express_timeout(run.timeout_seconds)
+            run.timeout_seconds = express_timeout(run.timeout_seconds)
         events = [history.to_record(event) for event in run.execution.log.drain()]
         arn = run.execution.execution_arn
         new = NewExecution(
@@ -254,7 +254,7 @@ class Engine:
             region=self.region,
             account=self.account,
         )
-        run.timeout_seconds = _express_timeout(run.timeout_seconds)
+        run.timeout_seconds = express_timeout(run.timeout_seconds)
         started = run.execution.now
         express = ExpressRun(run, None, definition.logging_level)
         with self._sync_lock:
@@ -490,7 +490,7 @@ class Engine:
             self._poll_at = 0.0
             if self.step():
                 continue
-            if self.workers.in_flight or self.loop.has_answers:
+            if self.workers.in_flight or self.loop.has_answers or self.express.has_answers:
                 self.workers.idle.wait(timeout=0.05)
                 continue
             dues = [due for due in (self.store.next_due(), self.express.next_due()) if due]
@@ -623,10 +623,6 @@ def _checked_input(text: str | None) -> str:
             "Invalid State Machine Execution Input: 'Unexpected character'"
         ) from None
     return text
-
-
-def _express_timeout(seconds: int | None) -> int:
-    return EXPRESS_LIMIT_SECONDS if seconds is None else min(seconds, EXPRESS_LIMIT_SECONDS)
 
 
 def _lock_single_node(path: str) -> IO[str] | None:

@@ -28,9 +28,6 @@ from stepline.runtime.events import HistoryEvent
 from stepline.runtime.transition import ExecutionRun, SignalRefused
 from stepline.store import EventRecord, StepWrite
 
-EXPRESS_LIMIT_SECONDS = 300
-"""AWS ends an Express execution that runs for more than five minutes."""
-
 LOGGING_LEVELS = ("ALL", "ERROR", "FATAL", "OFF")
 
 _ERROR_EVENT_ENDINGS = ("Failed", "TimedOut", "Aborted")
@@ -85,11 +82,14 @@ class ExpressRunner:
         self._take(express, express.run.start(now))
 
     @property
-    def busy(self) -> bool:
-        return bool(self.runs)
+    def has_answers(self) -> bool:
+        return bool(self._answers)
 
     def next_due(self) -> float | None:
-        return self._timers[0][0] if self._timers else None
+        timers = self._timers
+        while timers and timers[0][3] not in timers[0][2].run.awaited:
+            heapq.heappop(timers)  # cancelled, or its run has ended
+        return timers[0][0] if timers else None
 
     def step(self, now: float) -> list[ExpressRun]:
         """Apply the answers posted and the timers due; the runs that ended."""

@@ -25,15 +25,24 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from stepline.asl.jsontext import loads
+from stepline.asl.jsontext import dumps, loads
+from stepline.engine.history import to_record
 from stepline.engine.steps import Input, apply, dispatch_of, failed_write, to_write
-from stepline.runtime import CheckpointError, InvalidDefinitionError, Plan, compile_definition
-from stepline.runtime.effects import Dispatch, Signal
+from stepline.runtime import (
+    CheckpointError,
+    FakeClock,
+    InvalidDefinitionError,
+    Plan,
+    compile_definition,
+    start_execution,
+)
+from stepline.runtime.effects import Dispatch, Signal, StartExecution
 from stepline.runtime.functions import FunctionRegistry
 from stepline.runtime.transition import ExecutionRun, resume
-from stepline.store import Claim, SqlStore, StepWrite, StoreError
+from stepline.store import Claim, NewExecution, SqlStore, StepWrite, StoreError
 
 log = logging.getLogger("stepline.engine")
 
@@ -179,7 +188,9 @@ class Loop:
                 continue
             run, version = found
             applied = apply(run, items, now)
-            write, started = to_write(run, applied, execution_id, version, now)
+            write, started = to_write(
+                run, applied, execution_id, version, now, new_child=self._new_child
+            )
             batch.writes.append(write)
             batch.runs[execution_id] = run
             batch.dispatches[execution_id] = started
@@ -218,6 +229,47 @@ class Loop:
             return failed_write(execution_id, version, last, cause, now)
         self.cache.put(execution_id, Cached(run, version, definition_id))
         return run, version
+
+    def _new_child(
+        self, effect: StartExecution, parent_id: int, parent: ExecutionRun
+    ) -> NewExecution:
+        """A distributed Map's child execution, ready to be written with its parent's step."""
+        now = parent.execution.now
+        name = effect.state_machine_arn.split(":stateMachine:", 1)[-1]
+        definition_id = self.store.ensure_definition(
+            effect.state_machine_arn, name, effect.execution_type, effect.definition, now
+        )
+        plan = self.plan(definition_id)
+        if isinstance(plan, str):
+            raise CheckpointError(plan)
+        clock = FakeClock(datetime.fromtimestamp(now, UTC))
+        execution = parent.execution
+        child = start_execution(
+            plan,
+            effect.input,
+            clock=clock,
+            execution_name=effect.name,
+            state_machine_name=name,
+            region=execution.region,
+            account=execution.account,
+            execution_arn=effect.arn,
+        )
+        if effect.execution_type == "EXPRESS":
+            child.timeout_seconds = express_timeout(child.timeout_seconds)
+        return NewExecution(
+            effect.arn,
+            effect.name,
+            effect.state_machine_arn,
+            definition_id,
+            effect.execution_type,
+            effect.input,
+            now,
+            dumps(child.checkpoint()),
+            parent_id=parent_id,
+            map_run_arn=effect.map_run_arn,
+            parent_key=effect.key,
+            events=tuple(to_record(event) for event in child.execution.log.drain()),
+        )
 
     def plan(self, definition_id: int) -> Plan | str:
         """The compiled plan of a stored definition, or why there is none."""
@@ -263,3 +315,11 @@ class Loop:
     def forget(self, execution_ids: list[Any]) -> None:
         for execution_id in execution_ids:
             self.cache.drop(execution_id)
+
+
+EXPRESS_LIMIT_SECONDS = 300
+
+
+def express_timeout(seconds: int | None) -> int:
+    """AWS ends an Express execution that runs for more than five minutes."""
+    return EXPRESS_LIMIT_SECONDS if seconds is None else min(seconds, EXPRESS_LIMIT_SECONDS)

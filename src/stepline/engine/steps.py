@@ -5,6 +5,7 @@ it queued, and those it consumed or cancelled."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from stepline.asl.jsontext import dumps, loads
@@ -13,7 +14,10 @@ from stepline.runtime.effects import (
     Cancel,
     Dispatch,
     Effect,
+    ExecutionEnded,
+    MapRunNotice,
     Signal,
+    StartExecution,
     StartTimer,
     TaskFailed,
     TaskSucceeded,
@@ -22,7 +26,8 @@ from stepline.runtime.effects import (
     encode,
 )
 from stepline.runtime.transition import ExecutionRun, SignalRefused
-from stepline.store import EventRecord, NewWakeup, StepWrite, TaskRecord, Wakeup
+from stepline.store import EventRecord, NewExecution, NewWakeup, StepWrite, TaskRecord, Wakeup
+from stepline.store.records import MapRunRecord
 
 log = logging.getLogger("stepline.engine")
 
@@ -73,6 +78,11 @@ def apply(run: ExecutionRun, inputs: list[Input], now: float) -> Applied:
         elif item.kind == "stop":
             error, cause = loads(item.body or "[null, null]")
             applied.effects += run.stop(error, cause, now)
+        elif item.kind == "child":
+            assert item.key is not None
+            status, output, error, cause = loads(item.body or "[]")
+            ended = ExecutionEnded(item.key, status, output, error, cause)
+            applied.effects += _advance(run, ended, now)
         elif item.kind in ("signal", "answer"):
             signal = item.signal if item.signal is not None else decode(loads(item.body or "{}"))
             applied.effects += _advance(run, signal, now)
@@ -112,12 +122,18 @@ def _advance(run: ExecutionRun, signal: Signal, now: float) -> list[Effect]:
         return []
 
 
+ChildFactory = Callable[[StartExecution, int, ExecutionRun], NewExecution]
+"""Makes the child execution a step started: (effect, parent id, parent run)."""
+
+
 def to_write(
     run: ExecutionRun,
     applied: Applied,
     execution_id: int,
     version: int,
     now: float,
+    *,
+    new_child: ChildFactory,
 ) -> tuple[StepWrite, list[Dispatch]]:
     """The step's write, and the work to dispatch once it is committed."""
     events = [to_record(event) for event in run.execution.log.drain()]
@@ -145,11 +161,29 @@ def to_write(
         elif isinstance(effect, Dispatch):
             write.new_tasks.append(_task_record(execution_id, effect))
             dispatches.append(effect)
+        elif isinstance(effect, StartExecution):
+            write.new_executions.append(new_child(effect, execution_id, run))
+        elif isinstance(effect, MapRunNotice):
+            write.map_runs.append(_map_run_record(effect, execution_id, now))
     write.cancelled_keys = sorted(cancelled | set(applied.answered))
     write.release = run.finished or not any(
         isinstance(effect, Dispatch) for effect in run.awaited.values()
     )
     return write, dispatches
+
+
+def _map_run_record(notice: MapRunNotice, execution_id: int, now: float) -> MapRunRecord:
+    return MapRunRecord(
+        notice.arn,
+        execution_id,
+        notice.status,
+        now,
+        None if notice.status == "RUNNING" else now,
+        notice.total,
+        notice.max_concurrency,
+        notice.tolerated_failure_count,
+        notice.tolerated_failure_percentage,
+    )
 
 
 def _task_record(execution_id: int, dispatch: Dispatch) -> TaskRecord:

@@ -41,10 +41,10 @@ from stepline.runtime.execution import (
     compile_definition,
     execution_result,
     resume,
-    run_execution,
     start_execution,
 )
 from stepline.runtime.functions import FunctionRegistry, LambdaContext
+from stepline.runtime.in_process import run_execution
 from stepline.runtime.machine_run import CheckpointError
 from stepline.runtime.test_state import (
     InvalidDefinition,

@@ -23,9 +23,11 @@ from stepline.asl.errors import StatesError
 from stepline.asl.scope import JSON
 from stepline.runtime.clock import Clock
 from stepline.runtime.effects import (
+    Cancel,
     Dispatch,
     Effect,
     Signal,
+    StartExecution,
     StartTimer,
     TaskFailed,
     TaskStarted,
@@ -54,13 +56,22 @@ class Drivable(Protocol):
     def advance(self, signal: Signal, now: float | None = None) -> list[Effect]: ...
 
 
-def drive(run: Drivable, between: Callable[[Any], Any] | None = None) -> Any:
+Children = Callable[[StartExecution, str, str], Signal]
+"""Runs a child execution to its end: (effect, region, account) -> its ExecutionEnded."""
+
+
+def drive(
+    run: Drivable,
+    between: Callable[[Any], Any] | None = None,
+    children: Children | None = None,
+) -> Any:
     """Run ``run`` to its end, carrying out every effect it starts; what it returned.
 
     ``between``, if given, is called with the run after each transition and returns the run
     to go on with: a test can put every step through a checkpoint and a rebuild.
+    ``children`` runs the child executions of distributed Maps.
     """
-    driver = _Driver(run)
+    driver = _Driver(run, children)
     try:
         driver.take(run.start(driver.now()))
         while not run.finished:
@@ -83,8 +94,9 @@ class _Timer:
 
 
 class _Driver:
-    def __init__(self, run: Drivable) -> None:
+    def __init__(self, run: Drivable, children: Children | None) -> None:
         self.run = run
+        self.children = children
         self.execution = run.execution
         self.clock: Clock = run.clock
         self.ready: deque[Signal] = deque()
@@ -111,7 +123,12 @@ class _Driver:
             elif isinstance(effect, StartTimer):
                 timer = _Timer(effect.due, next(self.order), effect.key, effect.seconds, self.now())
                 heapq.heappush(self.timers, timer)
-            else:
+            elif isinstance(effect, StartExecution):
+                if self.children is None:
+                    raise RuntimeError("this driver cannot run child executions")
+                execution = self.execution
+                self.ready.append(self.children(effect, execution.region, execution.account))
+            elif isinstance(effect, Cancel):
                 self._cancel(effect.key)
 
     def _call_on_pool(self, effect: Dispatch) -> None:

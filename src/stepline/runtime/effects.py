@@ -65,13 +65,46 @@ class StartTimer:
 
 
 @dataclass(frozen=True, slots=True)
+class StartExecution:
+    """Start a child execution (an item of a distributed Map's run): ``definition`` (the
+    item processor, as a state machine of its own) of type ``execution_type`` on ``input``.
+
+    Answered by ``ExecutionEnded``; cancelling it stops the child.
+    """
+
+    key: int
+    arn: str
+    name: str
+    state_machine_arn: str
+    definition: str
+    execution_type: str
+    input: str
+    map_run_arn: str
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
 class Cancel:
     """The effect ``key`` is no longer wanted (its iteration or branch was aborted)."""
 
     key: int
 
 
-Effect = Dispatch | StartTimer | Cancel
+@dataclass(frozen=True, slots=True)
+class MapRunNotice:
+    """A distributed Map's run began or ended (``status``); nothing answers it. A driver
+    that keeps Map Run records (DescribeMapRun) writes them from these."""
+
+    key: int
+    arn: str
+    status: str
+    total: int = 0
+    max_concurrency: int = 0
+    tolerated_failure_count: int = 0
+    tolerated_failure_percentage: float = 0.0
+
+
+Effect = Dispatch | StartTimer | StartExecution | Cancel | MapRunNotice
 
 
 # Signals ------------------------------------------------------------------------------------
@@ -109,11 +142,23 @@ class TimerFired:
     key: int
 
 
-Signal = TaskStarted | TaskHeartbeat | TaskSucceeded | TaskFailed | TimerFired
+@dataclass(frozen=True, slots=True)
+class ExecutionEnded:
+    """A child execution ended: ``status``, with its output or its error and cause."""
+
+    key: int
+    status: str
+    output: str | None = None
+    error: str | None = None
+    cause: str | None = None
+
+
+Signal = TaskStarted | TaskHeartbeat | TaskSucceeded | TaskFailed | TimerFired | ExecutionEnded
 
 ANSWERS: dict[type, tuple[type, ...]] = {
     Dispatch: (TaskStarted, TaskHeartbeat, TaskSucceeded, TaskFailed),
     StartTimer: (TimerFired,),
+    StartExecution: (ExecutionEnded,),
 }
 """Which signals answer which effect: any other is refused."""
 
@@ -193,12 +238,15 @@ _KINDS: dict[str, type] = {
     for kind in (
         Dispatch,
         StartTimer,
+        StartExecution,
         Cancel,
+        MapRunNotice,
         TaskStarted,
         TaskSucceeded,
         TaskFailed,
         TaskHeartbeat,
         TimerFired,
+        ExecutionEnded,
         Joined,
     )
 }

@@ -1,9 +1,8 @@
-"""Running a compiled definition in-process, from start to end, and what that produced.
+"""A definition compiled into a plan; an execution of it started, rebuilt, and read.
 
-This is the entry point for callers that run a whole execution at once: the CLI, users' own
-test suites, the conformance runner and the benchmarks. It starts the execution's run and hands
-it to the in-process driver; the durable engine (a later layer) drives the same runs through
-the transition function, committing each step's events.
+``in_process.run_execution`` runs an execution to its end in this process (the CLI, users'
+tests, the conformance runner, the benchmarks); the durable engine (``stepline.engine``)
+drives the same runs through the transition function, committing each step.
 """
 
 from __future__ import annotations
@@ -12,14 +11,13 @@ import os
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypedDict, Unpack
+from typing import Any, TypedDict
 
 from stepline.asl.definitions import format_invalid_definition, parse_state_machine
 from stepline.asl.diagnostics import Diagnostic
 from stepline.asl.jsontext import loads
 from stepline.asl.scope import JSON
 from stepline.runtime.clock import Clock, SystemClock, format_timestamp
-from stepline.runtime.driver import drive
 from stepline.runtime.events import EventLog, HistoryEvent, Json
 from stepline.runtime.frame import NOT_TRUNCATED, Execution, Frame
 from stepline.runtime.functions import FunctionRegistry
@@ -94,16 +92,6 @@ class ExecutionOptions(TypedDict, total=False):
     seed: bytes | None
     execution_arn: str | None
     redrive_count: int
-
-
-def run_execution(
-    plan: Plan, input_text: str | None = None, **options: Unpack[ExecutionOptions]
-) -> ExecutionResult:
-    """Run one execution of ``plan`` to its end with ``input_text`` (JSON text, default ``{}``);
-    ``options`` as ``start_execution`` takes them."""
-    run = start_execution(plan, input_text, **options)
-    drive(run)
-    return execution_result(run)
 
 
 def start_execution(

@@ -15,16 +15,18 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from stepline.asl.errors import StatesError
+from stepline.asl.errors import StatesError, StatesExceedToleratedFailureThreshold
 from stepline.asl.jsontext import dumps, loads
 from stepline.asl.scope import JSON
-from stepline.runtime.effects import Joined
+from stepline.runtime.cursor import Cursor
+from stepline.runtime.effects import ExecutionEnded, Joined, MapRunNotice, StartExecution
 from stepline.runtime.frame import Frame
 from stepline.runtime.state_plan import Machine, Output
 
 
 class Unit(Protocol):
-    """What a fan-out needs of the machine running one unit (``machine_run.MachineRun``)."""
+    """What a fan-out needs of the machine running one unit (``machine_run.MachineRun``, or
+    ``ChildUnit`` for a child execution)."""
 
     index: int
     frame: Frame
@@ -32,6 +34,9 @@ class Unit(Protocol):
     output: Output | None
     error: StatesError | None
     parent: FanOut | None
+    cursor: Cursor
+
+    def resume(self, signal: Any) -> None: ...
 
     def unit(self, machine: Machine, frame: Frame, fork: FanOut, index: int) -> Unit:
         """A machine for unit ``index`` of ``fork`` under this one."""
@@ -48,13 +53,24 @@ class Unit(Protocol):
 class UnitSource(Protocol):
     """What a fan-out runs: ``count`` units, at most ``limit`` at once.
 
-    ``tolerant`` sources keep going when a unit fails (a distributed Map counts failures
-    itself); the others end at the first failure.
+    Without a ``tolerance`` the first unit that fails ends the fan-out; with one, it ends
+    once more than ``tolerance`` units have failed (a distributed Map's tolerated failures).
+    ``external`` sources run each unit as a child execution (``child``); the others run it
+    here, in a frame of its own.
     """
 
     count: int
     limit: int
-    tolerant: bool
+    tolerance: int | None
+    external: bool
+
+    def child(self, index: int, key: int) -> StartExecution:
+        """The child execution that runs unit ``index`` (external sources only)."""
+        ...
+
+    def notice(self, key: int, status: str) -> MapRunNotice | None:
+        """What to tell the driver when the fan-out begins (RUNNING) and ends."""
+        ...
 
     def machine(self, index: int) -> Machine:
         """The state machine unit ``index`` runs."""
@@ -109,6 +125,8 @@ class FanOut:
         """Start units up to the limit, note those that end at once, abort the rest after a
         failure; ``done`` once nothing is left to run."""
         source = self.source
+        if self.next_index == 0 and not self.outcomes:
+            self._notice("RUNNING")
         while (
             self.failure is None
             and self.next_index < source.count
@@ -117,7 +135,7 @@ class FanOut:
             index = self.next_index
             self.next_index = index + 1
             frame, data, text = source.begin(index, self)
-            unit = self.parent.unit(source.machine(index), frame, self, index)
+            unit = self._unit(index, frame)
             self.running[index] = unit
             unit.begin(data, text)
             if unit.ended:
@@ -127,6 +145,18 @@ class FanOut:
         self.done = not self.running and (
             self.failure is not None or self.next_index >= source.count
         )
+        if self.done:
+            self._notice("FAILED" if self.failure is not None else "SUCCEEDED")
+
+    def _unit(self, index: int, frame: Frame) -> Unit:
+        if self.source.external:
+            return ChildUnit(self, index, frame)
+        return self.parent.unit(self.source.machine(index), frame, self, index)
+
+    def _notice(self, status: str) -> None:
+        notice = self.source.notice(self.key, status)
+        if notice is not None:
+            self.parent.cursor.notice(notice)
 
     def unit_ended(self, unit: Unit) -> None:
         """Record how ``unit`` ended; a failure ends the fan-out unless the source tolerates it."""
@@ -135,11 +165,23 @@ class FanOut:
         self.source.end(index, unit.frame, unit.error, self)
         if unit.error is not None:
             self.outcomes[index] = (None, None, unit.error)
-            if self.failure is None and not self.source.tolerant:
-                self.failure = unit.error
+            if self.failure is None:
+                self.failure = self._failure_after(unit.error)
         else:
             assert unit.output is not None
             self.outcomes[index] = (unit.output.value, unit.output.text, None)
+
+    def _failure_after(self, error: StatesError) -> StatesError | None:
+        """The failure that ends the fan-out now that a unit failed with ``error``, if any."""
+        tolerance = self.source.tolerance
+        if tolerance is None:
+            return error
+        failed = sum(1 for _, _, outcome_error in self.outcomes.values() if outcome_error)
+        if failed > tolerance:
+            return StatesExceedToleratedFailureThreshold(
+                "The specified tolerated failure threshold was exceeded"
+            )
+        return None
 
     def _abort_running(self) -> None:
         for index in sorted(self.running):
@@ -152,15 +194,16 @@ class FanOut:
         for unit in self.running.values():
             unit.cancel()
         self.running.clear()
+        self._notice("ABORTED")
 
     def joined(self) -> Joined:
         """The signal that ends the fork: the outputs, or the first failure by index."""
         if self.failure is not None:
-            for index in sorted(self.outcomes):
-                error = self.outcomes[index][2]
-                if error is not None:
-                    recorded = bool(getattr(error, "recorded", False))
-                    return Joined(self.key, None, error.error, error.cause, recorded)
+            first = self.failure
+            if self.source.tolerance is None:
+                first = next(e for _, (_, _, e) in sorted(self.outcomes.items()) if e is not None)
+            recorded = bool(getattr(first, "recorded", False))
+            return Joined(self.key, None, first.error, first.cause, recorded)
         outputs: list[tuple[JSON, str | None]] = []
         for index in range(self.source.count):
             value, text, error = self.outcomes[index]
@@ -200,7 +243,54 @@ class FanOut:
                 self.outcomes[int(index_text)] = (loads(text), text, None)
         for index_text, unit_saved in saved["running"].items():
             index = int(index_text)
-            frame = self.source.frame(index, self)
-            unit = self.parent.unit(self.source.machine(index), frame, self, index)
+            unit = self._unit(index, self.source.frame(index, self))
             unit.restore(unit_saved)
             self.running[index] = unit
+
+
+class ChildUnit:
+    """A unit run as a child execution: started with ``StartExecution``, ended by the
+    ``ExecutionEnded`` its driver sends back. The parent records nothing of it."""
+
+    def __init__(self, fork: FanOut, index: int, frame: Frame) -> None:
+        self.parent: FanOut | None = fork
+        self.fork = fork
+        self.index = index
+        self.frame = frame
+        self.cursor = fork.parent.cursor
+        self.key = 0
+        self.ended = False
+        self.output: Output | None = None
+        self.error: StatesError | None = None
+
+    def unit(self, machine: Machine, frame: Frame, fork: FanOut, index: int) -> Unit:
+        raise TypeError("a child execution has no units of its own here")
+
+    def begin(self, data: JSON, text: str | None) -> None:
+        self.key = self.frame.execution.new_key()
+        self.cursor.started(self.fork.source.child(self.index, self.key), self)
+
+    def resume(self, signal: ExecutionEnded) -> None:
+        self.ended = True
+        if signal.status == "SUCCEEDED":
+            text = signal.output or "null"
+            self.output = Output(loads(text), text)
+        else:
+            self.error = StatesError(signal.cause or "", signal.error or "")
+
+    def join(self) -> None:
+        raise TypeError("a child execution forks nothing here")
+
+    def abort(self) -> None:
+        self.cancel()
+
+    def cancel(self) -> None:
+        self.cursor.cancel(self.key)
+        self.ended = True
+
+    def checkpoint(self) -> dict[str, Any]:
+        return {"child": self.key}
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        self.key = int(saved["child"])
+        self.cursor.restored(self.fork.source.child(self.index, self.key), self, started=False)

@@ -25,11 +25,13 @@ from typing import Any, NamedTuple
 from stepline.asl.errors import StatesError
 from stepline.asl.jsontext import dumps, loads
 from stepline.asl.scope import JSON
+from stepline.runtime.cursor import Cursor
 from stepline.runtime.effects import (
     Cancel,
     Effect,
     Fork,
     Joined,
+    MapRunNotice,
     Routine,
     Signal,
     TaskHeartbeat,
@@ -52,22 +54,6 @@ from stepline.runtime.state_plan import (
     run_state,
     within_quota,
 )
-
-
-class Cursor:
-    """What a machine needs of the execution's cursor (``transition.ExecutionRun``)."""
-
-    def started(self, effect: Effect, machine: MachineRun | None) -> None:
-        """``machine`` has started ``effect`` and awaits its signal."""
-        raise NotImplementedError
-
-    def restored(self, effect: Effect, machine: MachineRun | None, started: bool) -> None:
-        """``machine``, rebuilt, awaits ``effect`` (started earlier, and running if ``started``)."""
-        raise NotImplementedError
-
-    def cancel(self, key: int) -> None:
-        """The effect ``key`` is no longer wanted."""
-        raise NotImplementedError
 
 
 class CheckpointError(ValueError):
@@ -235,6 +221,8 @@ class MachineRun:
             elif isinstance(effect, Cancel):
                 self.awaiting.remove(effect.key)
                 self.cursor.cancel(effect.key)
+            elif isinstance(effect, MapRunNotice):
+                self.cursor.notice(effect)
             else:
                 self.awaiting.append(effect.key)
                 self.cursor.started(effect, self)
@@ -364,7 +352,7 @@ class MachineRun:
                     fork = effect
                 elif isinstance(effect, Cancel):
                     awaited.pop(effect.key, None)
-                else:
+                elif not isinstance(effect, MapRunNotice):
                     awaited[effect.key] = effect
         frame.last_event_id = saved["tip"]
         self._await_restored(awaited, fork, saved.get("fork"), started)

@@ -25,6 +25,7 @@ from stepline.asl.errors import RUNTIME, TIMEOUT, StatesError
 from stepline.asl.jsontext import loads
 from stepline.asl.scope import JSON
 from stepline.runtime.clock import Clock, SystemClock
+from stepline.runtime.cursor import Cursor
 from stepline.runtime.effects import (
     ANSWERS,
     Cancel,
@@ -40,7 +41,7 @@ from stepline.runtime.fanout import Unit
 from stepline.runtime.frame import NOT_TRUNCATED, Execution, Frame
 from stepline.runtime.functions import FunctionRegistry
 from stepline.runtime.machine import MachinePlan
-from stepline.runtime.machine_run import CheckpointError, Cursor, MachineRun
+from stepline.runtime.machine_run import CheckpointError, MachineRun
 
 Status = Literal["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
 
@@ -89,7 +90,7 @@ class ExecutionRun(Cursor):
         self.functions = functions or FunctionRegistry()
         self.clock: Clock = clock or SystemClock()
         self.root = MachineRun(self, machine, Frame(execution))
-        self.owners: dict[int, MachineRun | None] = {}
+        self.owners: dict[int, Unit | None] = {}
         """Who awaits each effect's signal (None: the run itself, for its deadline)."""
         self.awaited: dict[int, Effect] = {}
         self.running_tasks: set[int] = set()
@@ -188,7 +189,7 @@ class ExecutionRun(Cursor):
         self.root.begin(data, text)
         self._cascade(self.root)
 
-    def _resume(self, machine: MachineRun, signal: Signal) -> None:
+    def _resume(self, machine: Unit, signal: Signal) -> None:
         machine.resume(signal)
         self._cascade(machine)
 
@@ -272,16 +273,19 @@ class ExecutionRun(Cursor):
 
     # Cursor: what machines tell the run ----------------------------------------------------
 
-    def started(self, effect: Effect, machine: MachineRun | None) -> None:
+    def started(self, effect: Effect, machine: Unit | None) -> None:
         self.owners[effect.key] = machine
         self.awaited[effect.key] = effect
         self.pending.append(effect)
 
-    def restored(self, effect: Effect, machine: MachineRun | None, started: bool) -> None:
+    def restored(self, effect: Effect, machine: Unit | None, started: bool) -> None:
         self.owners[effect.key] = machine
         self.awaited[effect.key] = effect
         if started:
             self.running_tasks.add(effect.key)
+
+    def notice(self, effect: Effect) -> None:
+        self.pending.append(effect)
 
     def cancel(self, key: int) -> None:
         self.owners.pop(key, None)

@@ -124,6 +124,32 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
 )
 
+_V2_MAP_RUNS = """
+CREATE TABLE map_runs (
+    arn TEXT PRIMARY KEY,
+    execution_id {int} NOT NULL,
+    status TEXT NOT NULL,
+    start_date {real} NOT NULL,
+    stop_date {real},
+    total {int} NOT NULL,
+    max_concurrency {int} NOT NULL,
+    tolerated_failure_count {int} NOT NULL,
+    tolerated_failure_percentage {real} NOT NULL
+);
+CREATE INDEX map_runs_by_execution ON map_runs (execution_id);
+ALTER TABLE executions ADD COLUMN parent_key {int};
+CREATE INDEX executions_by_map_run ON executions (map_run_arn, status)
+"""
+
+MIGRATIONS += (
+    Migration(
+        2,
+        "Map Runs of distributed Maps; a child execution's key in its parent",
+        _statements(_V2_MAP_RUNS, real="REAL", int="INTEGER"),
+        _statements(_V2_MAP_RUNS, real="DOUBLE PRECISION", int="BIGINT"),
+    ),
+)
+
 LATEST = MIGRATIONS[-1].version
 
 

@@ -47,6 +47,7 @@ class ExecutionRecord:
     parent_id: int | None = None
     map_run_arn: str | None = None
     expires_at: float | None = None
+    parent_key: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,24 @@ class NewExecution:
     checkpoint: str
     parent_id: int | None = None
     map_run_arn: str | None = None
+    parent_key: int | None = None
+    events: tuple[EventRecord, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MapRunRecord:
+    """A distributed Map's run: its settings and how it stands (counts come from its
+    children)."""
+
+    arn: str
+    execution_id: int
+    status: str
+    start_date: float
+    stop_date: float | None
+    total: int
+    max_concurrency: int
+    tolerated_failure_count: int
+    tolerated_failure_percentage: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +166,10 @@ class StepWrite:
     """Keys whose timer wake-up or task row is no longer wanted (answered or cancelled)."""
     expires_at: float | None = None
     journal: list[tuple[float, str]] = field(default_factory=list)
+    new_executions: list[NewExecution] = field(default_factory=list)
+    """Child executions this step started (each gets a ``start`` wake-up)."""
+    map_runs: list[MapRunRecord] = field(default_factory=list)
+    """Map Runs this step began (RUNNING) or ended (their new status)."""
     """What moved the execution in this step, with when (``engine.replay`` replays it)."""
     discard_work: bool = False
     """Delete every wake-up and task of the execution (it failed without a run to ask)."""

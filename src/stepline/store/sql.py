@@ -10,15 +10,18 @@ execution at the version it advanced, so a node that lost an execution can never
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from stepline.store.migrations import Migration, migrate
 from stepline.store.records import (
+    TERMINAL_STATUSES,
     Claim,
     Definition,
     EventRecord,
     ExecutionRecord,
+    MapRunRecord,
     NewExecution,
     NewWakeup,
     StepWrite,
@@ -38,9 +41,15 @@ class DuplicateExecution(Exception):
 _EXECUTION_COLUMNS = (
     "id, arn, name, state_machine_arn, definition_id, type, status, input, start_date, "
     "output, error, cause, stop_date, checkpoint, version, owner, redrive_count, redrive_date, "
-    "parent_id, map_run_arn, expires_at"
+    "parent_id, map_run_arn, expires_at, parent_key"
 )
 _EXECUTION_SUMMARY_COLUMNS = _EXECUTION_COLUMNS.replace("checkpoint", "NULL")
+_MAP_RUN_COLUMNS = (
+    "arn, execution_id, status, start_date, stop_date, total, max_concurrency, "
+    "tolerated_failure_count, tolerated_failure_percentage"
+)
+_STOPPED_BY_PARENT = "[null, null]"
+"""A child stopped because its parent gave it up (its Map Run ended, or the parent did)."""
 
 
 class SqlStore:
@@ -190,26 +199,7 @@ class SqlStore:
         """Insert a RUNNING execution, its first events and the wake-up that starts it."""
         try:
             with self.transaction() as cursor:
-                row = self._run(
-                    cursor,
-                    "INSERT INTO executions (arn, name, state_machine_arn, definition_id, type, "
-                    "status, input, start_date, checkpoint, parent_id, map_run_arn) "
-                    "VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?) RETURNING id",
-                    (
-                        new.arn,
-                        new.name,
-                        new.state_machine_arn,
-                        new.definition_id,
-                        new.type,
-                        new.input,
-                        new.start_date,
-                        new.checkpoint,
-                        new.parent_id,
-                        new.map_run_arn,
-                    ),
-                ).fetchone()
-                execution_id = int(row[0])
-                self._insert_events(cursor, [(execution_id, event) for event in events])
+                execution_id = self._insert_execution(cursor, new, events)
                 if wakeup is not None:
                     self._insert_wakeups(cursor, [(execution_id, wakeup)])
                     self.notify(cursor)
@@ -217,6 +207,32 @@ class SqlStore:
             if self.is_unique_violation(error):
                 raise DuplicateExecution(new.arn) from None
             raise
+        return execution_id
+
+    def _insert_execution(
+        self, cursor: Any, new: NewExecution, events: Sequence[EventRecord]
+    ) -> int:
+        row = self._run(
+            cursor,
+            "INSERT INTO executions (arn, name, state_machine_arn, definition_id, type, "
+            "status, input, start_date, checkpoint, parent_id, map_run_arn, parent_key) "
+            "VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                new.arn,
+                new.name,
+                new.state_machine_arn,
+                new.definition_id,
+                new.type,
+                new.input,
+                new.start_date,
+                new.checkpoint,
+                new.parent_id,
+                new.map_run_arn,
+                new.parent_key,
+            ),
+        ).fetchone()
+        execution_id = int(row[0])
+        self._insert_events(cursor, [(execution_id, event) for event in events])
         return execution_id
 
     def record_finished(self, new: NewExecution, write: StepWrite, *, status: str) -> int:
@@ -542,6 +558,10 @@ class SqlStore:
         return {int(row[0]): int(row[1]) for row in rows}
 
     def _write_steps(self, cursor: Any, node: str, writes: Sequence[StepWrite]) -> None:
+        self._write_runs(cursor, node, writes)
+        self._write_children(cursor, writes)
+
+    def _write_runs(self, cursor: Any, node: str, writes: Sequence[StepWrite]) -> None:
         self._run_many(
             cursor,
             "UPDATE executions SET checkpoint = ?, version = version + 1, status = ?, "
@@ -613,6 +633,119 @@ class SqlStore:
                 (execution_id,),
             ).fetchall()
         return [(float(row[0]), row[1]) for row in rows]
+
+    def _write_children(self, cursor: Any, writes: Sequence[StepWrite]) -> None:
+        """Child executions started, stopped or ended, and their parents' Map Runs."""
+        started = []
+        for write in writes:
+            for new in write.new_executions:
+                started.append(self._insert_execution(cursor, new, new.events))
+        self._insert_wakeups(
+            cursor, [(execution_id, NewWakeup("start", 0.0)) for execution_id in started]
+        )
+        if started:
+            self.notify(cursor)
+        self._run_many(
+            cursor,
+            "INSERT INTO wakeups (execution_id, kind, due, body) SELECT id, 'stop', 0, ? "
+            "FROM executions WHERE parent_id = ? AND parent_key = ? AND status = 'RUNNING'",
+            [
+                (_STOPPED_BY_PARENT, write.execution_id, key)
+                for write in writes
+                for key in write.cancelled_keys
+            ],
+        )
+        # An ended child tells its parent, in the same transaction as its last step.
+        self._run_many(
+            cursor,
+            "INSERT INTO wakeups (execution_id, key, kind, due, body) "
+            "SELECT parent_id, parent_key, 'child', 0, ? FROM executions "
+            "WHERE id = ? AND parent_id IS NOT NULL",
+            [
+                (
+                    json.dumps([write.status, write.output, write.error, write.cause]),
+                    write.execution_id,
+                )
+                for write in writes
+                if write.status in TERMINAL_STATUSES
+            ],
+        )
+        for write in writes:
+            for run in write.map_runs:
+                self._write_map_run(cursor, run)
+
+    def _write_map_run(self, cursor: Any, run: MapRunRecord) -> None:
+        if run.status == "RUNNING":
+            self._run(
+                cursor,
+                "INSERT INTO map_runs (arn, execution_id, status, start_date, total, "
+                "max_concurrency, tolerated_failure_count, tolerated_failure_percentage) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING",
+                (
+                    run.arn,
+                    run.execution_id,
+                    run.status,
+                    run.start_date,
+                    run.total,
+                    run.max_concurrency,
+                    run.tolerated_failure_count,
+                    run.tolerated_failure_percentage,
+                ),
+            )
+        else:
+            self._run(
+                cursor,
+                "UPDATE map_runs SET status = ?, stop_date = ? WHERE arn = ?",
+                (run.status, run.stop_date, run.arn),
+            )
+
+    def map_run(self, arn: str) -> MapRunRecord | None:
+        with self.reading() as cursor:
+            row = self._run(
+                cursor, f"SELECT {_MAP_RUN_COLUMNS} FROM map_runs WHERE arn = ?", (arn,)
+            ).fetchone()
+        return None if row is None else MapRunRecord(*row)
+
+    def map_runs(self, execution_id: int) -> list[MapRunRecord]:
+        with self.reading() as cursor:
+            rows = self._run(
+                cursor,
+                f"SELECT {_MAP_RUN_COLUMNS} FROM map_runs WHERE execution_id = ? "
+                "ORDER BY start_date DESC",
+                (execution_id,),
+            ).fetchall()
+        return [MapRunRecord(*row) for row in rows]
+
+    def child_counts(self, map_run_arn: str) -> dict[str, int]:
+        """How many of a Map Run's child executions are in each status."""
+        with self.reading() as cursor:
+            rows = self._run(
+                cursor,
+                "SELECT status, count(*) FROM executions WHERE map_run_arn = ? GROUP BY status",
+                (map_run_arn,),
+            ).fetchall()
+        return {row[0]: int(row[1]) for row in rows}
+
+    def ensure_definition(
+        self, state_machine_arn: str, name: str, type_: str, text: str, now: float
+    ) -> int:
+        """The id of this exact definition of the state machine, added if it is new."""
+        with self.transaction() as cursor:
+            row = self._run(
+                cursor,
+                "SELECT id FROM definitions WHERE state_machine_arn = ? AND definition = ? "
+                "ORDER BY id LIMIT 1",
+                (state_machine_arn, text),
+            ).fetchone()
+            if row is not None:
+                return int(row[0])
+            row = self._run(
+                cursor,
+                "INSERT INTO definitions (state_machine_arn, name, type, definition, "
+                "created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                (state_machine_arn, name, type_, text, now),
+            ).fetchone()
+        return int(row[0])
 
     def _insert_events(self, cursor: Any, events: list[tuple[int, EventRecord]]) -> None:
         self._run_many(

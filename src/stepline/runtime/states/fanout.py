@@ -19,7 +19,7 @@ from stepline.asl.jsontext import dumps
 from stepline.asl.model import MapState, ParallelState, Payload, StateMachine, TaskState
 from stepline.asl.scope import JSON
 from stepline.runtime.dataflow import jsonata_evaluator
-from stepline.runtime.effects import Fork, Joined, Routine
+from stepline.runtime.effects import Fork, Joined, MapRunNotice, Routine, StartExecution
 from stepline.runtime.entry import Entry
 from stepline.runtime.fanout import FanOut, UnitSource
 from stepline.runtime.frame import Execution, Frame
@@ -125,12 +125,19 @@ def joined_outputs(frame: Frame, joined: Joined, succeeded_type: str) -> list[Ou
 class Units:
     """What every source shares: the parent's frame, and how many units run at once."""
 
-    tolerant = False
+    tolerance: int | None = None
+    external = False
 
     def __init__(self, entry: Entry, count: int, limit: int) -> None:
         self.entry = entry
         self.count = count
         self.limit = limit
+
+    def child(self, index: int, key: int) -> StartExecution:
+        raise TypeError("these units run here, not as child executions")
+
+    def notice(self, key: int, status: str) -> MapRunNotice | None:
+        return None
 
     def frame(self, index: int, fanout: FanOut) -> Frame:
         return self.entry.frame.child()

@@ -29,10 +29,14 @@ from stepline.runtime.state_plan import (
 )
 from stepline.runtime.states.fanout import contains_tasks, number_reader
 from stepline.runtime.states.map_iterations import (
+    DistributedRun,
     run_concurrently,
     run_distributed,
     run_in_order,
 )
+
+DISTRIBUTED_CONCURRENCY = 10_000
+"""AWS runs at most 10,000 child executions of a distributed Map at once by default."""
 
 
 class MapPlan(StatePlan):
@@ -119,7 +123,8 @@ class MapPlan(StatePlan):
             entry.frame.add_event("MapStateStarted", {"length": len(inputs)})
             tolerance = self._tolerance(entry, data, len(inputs))
             if self.is_distributed:
-                return (yield from self._run_distributed(entry, inputs, tolerance))
+                run = self._distributed_run(entry, limit, tolerance)
+                return (yield from self._run_distributed(entry, run, inputs))
             if self.waits_on_tasks and limit != 1 and len(inputs) > 1:
                 return (
                     yield from run_concurrently(entry, self.name, self.processor, inputs, limit)
@@ -186,37 +191,58 @@ class MapPlan(StatePlan):
             batches.append(batch)
         return batches
 
-    def _tolerance(self, entry: Entry, data: JSON, count: int) -> int:
-        """How many iterations may fail before the Map fails (distributed mode only)."""
-        tolerated = 0
+    def _tolerance(self, entry: Entry, data: JSON, count: int) -> tuple[int, int, float]:
+        """How many iterations may fail before the Map fails (distributed mode only), from
+        ToleratedFailureCount and ToleratedFailurePercentage (both also returned)."""
+        tolerated = tolerated_count = 0
+        percentage = 0.0
         if self.tolerated_count is not None:
             value = self.tolerated_count(entry, data)
             if value < 0:
                 raise entry.runtime_error("ToleratedFailureCount cannot be negative.")
-            tolerated = int(value)
+            tolerated = tolerated_count = int(value)
         if self.tolerated_percentage is not None:
-            percentage = self.tolerated_percentage(entry, data)
+            percentage = float(self.tolerated_percentage(entry, data))
             if not 0 <= percentage <= 100:
                 raise entry.runtime_error("ToleratedFailurePercentage must be between 0 and 100.")
             tolerated = max(tolerated, math.floor(count * percentage / 100))
-        return tolerated
+        return tolerated, tolerated_count, percentage
+
+    def _distributed_run(
+        self, entry: Entry, limit: int, tolerance: tuple[int, int, float]
+    ) -> DistributedRun:
+        execution = entry.frame.execution
+        machine_arn = execution.state_machine_object["Id"]
+        label = self.map_model.label or self.name
+        run_id = random_uuid(execution)
+        processor = dict(self.map_model.item_processor.source or {})
+        processor.pop("ProcessorConfig", None)
+        processor.setdefault("QueryLanguage", self.map_model.item_processor.query_language)
+        tolerated, count, percentage = tolerance
+        return DistributedRun(
+            name=self.name,
+            arn=machine_arn.replace(":stateMachine:", ":mapRun:", 1) + f"/{label}:{run_id}",
+            run_id=run_id,
+            machine_arn=f"{machine_arn}/{label}",
+            definition=dumps(processor),
+            execution_type=self.map_model.item_processor.execution_type or "STANDARD",
+            processor=self.processor,
+            max_concurrency=limit if limit > 0 else DISTRIBUTED_CONCURRENCY,
+            max_concurrency_setting=limit,
+            tolerance=tolerated,
+            tolerated_count=count,
+            tolerated_percentage=percentage,
+        )
 
     # Iterations -----------------------------------------------------------------------------
 
     def _run_distributed(
-        self, entry: Entry, inputs: list[JSON], tolerance: int
+        self, entry: Entry, run: DistributedRun, inputs: list[JSON]
     ) -> Routine[list[JSON]]:
         frame = entry.frame
-        execution = frame.execution
-        machine_arn = execution.state_machine_object["Id"]
-        label = self.map_model.label or self.name
-        map_run_arn = (
-            machine_arn.replace(":stateMachine:", ":mapRun:", 1)
-            + f"/{label}:{random_uuid(execution)}"
-        )
-        frame.add_event("MapRunStarted", {"mapRunArn": map_run_arn})
+        frame.add_event("MapRunStarted", {"mapRunArn": run.arn})
         tip = frame.last_event_id
-        results = yield from run_distributed(entry, self.name, self.processor, inputs, tolerance)
+        results = yield from run_distributed(entry, run, inputs)
         frame.add_event("MapRunSucceeded")
         frame.add_event("MapStateSucceeded")
         frame.last_event_id = tip

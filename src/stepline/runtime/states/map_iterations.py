@@ -3,11 +3,13 @@ child runs of a distributed Map, each with the events AWS records around them.""
 
 from __future__ import annotations
 
-from stepline.asl.errors import StatesError, StatesExceedToleratedFailureThreshold
+from dataclasses import dataclass
+
+from stepline.asl.errors import StatesError
+from stepline.asl.jsontext import dumps
 from stepline.asl.scope import JSON
-from stepline.runtime.effects import Routine
+from stepline.runtime.effects import MapRunNotice, Routine, StartExecution
 from stepline.runtime.entry import Entry
-from stepline.runtime.events import EventLog
 from stepline.runtime.fanout import FanOut
 from stepline.runtime.frame import Frame
 from stepline.runtime.state_plan import Machine
@@ -76,20 +78,77 @@ class _Concurrent(_Iterations):
         frame.add_event("MapIterationAborted", self.details(index))
 
 
-class _Detached(_Iterations):
-    """A distributed Map's child runs: each records into a history of its own, reads a copy of
-    the variables, and may fail without ending the others (the Map counts failures)."""
+class _ChildExecutions(_Iterations):
+    """A distributed Map's items, each run as a child execution of the item processor.
 
-    tolerant = True
+    Up to MaxConcurrency children run at once (AWS: 10,000 when it is not set); the run
+    fails once more than ``tolerance`` children have failed, and the rest are stopped.
+    """
+
+    external = True
+
+    def __init__(self, entry: Entry, plan: DistributedRun, inputs: list[JSON]) -> None:
+        super().__init__(entry, plan.name, plan.processor, inputs, plan.max_concurrency)
+        self.run = plan
+        self.tolerance = plan.tolerance
 
     def begin(self, index: int, fanout: FanOut) -> tuple[Frame, JSON, str | None]:
-        return self.frame(index, fanout), self.inputs[index], None
+        return self.entry.frame, self.inputs[index], None
 
     def frame(self, index: int, fanout: FanOut) -> Frame:
-        parent = self.entry.frame
-        log = EventLog()
-        log.replaying = True  # a child run's history is its own, not kept here
-        return Frame(parent.execution, dict(parent.variables), log=log)
+        return self.entry.frame
+
+    def child(self, index: int, key: int) -> StartExecution:
+        run = self.run
+        name = f"{run.run_id}-{index}"
+        execution = self.entry.frame.execution
+        if run.execution_type == "EXPRESS":
+            arn = f"{run.machine_arn.replace(':stateMachine:', ':express:', 1)}:{name}:{run.run_id}"
+        else:
+            arn = f"{run.machine_arn.replace(':stateMachine:', ':execution:', 1)}:{name}"
+        del execution
+        return StartExecution(
+            key,
+            arn,
+            name,
+            run.machine_arn,
+            run.definition,
+            run.execution_type,
+            dumps(self.inputs[index]),
+            run.arn,
+            index,
+        )
+
+    def notice(self, key: int, status: str) -> MapRunNotice:
+        run = self.run
+        return MapRunNotice(
+            key,
+            run.arn,
+            status,
+            self.count,
+            run.max_concurrency_setting,
+            run.tolerated_count,
+            run.tolerated_percentage,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DistributedRun:
+    """What a distributed Map's run is: its ARN and id, the child state machine (ARN and
+    definition), how its children run, and how many may fail."""
+
+    name: str
+    arn: str
+    run_id: str
+    machine_arn: str
+    definition: str
+    execution_type: str
+    processor: Machine
+    max_concurrency: int
+    max_concurrency_setting: int
+    tolerance: int
+    tolerated_count: int
+    tolerated_percentage: float
 
 
 def run_in_order(
@@ -115,19 +174,12 @@ def run_concurrently(
     return [output.value for output in joined_outputs(entry.frame, joined, "MapStateSucceeded")]
 
 
-def run_distributed(
-    entry: Entry, name: str, processor: Machine, inputs: list[JSON], tolerance: int
-) -> Routine[list[JSON]]:
-    source = _Detached(entry, name, processor, inputs, 1)
-    joined = yield from fork(entry.frame.execution, source)
-    assert joined.outputs is not None  # a tolerant fork never fails as a whole
-    results = [value for value, _ in joined.outputs]
-    failures = sum(1 for _, text in joined.outputs if text is None)
-    frame = entry.frame
-    if failures > tolerance or (failures and failures == len(inputs) and tolerance == 0):
-        exceeded = StatesExceedToleratedFailureThreshold(
-            "The specified tolerated failure threshold was exceeded"
-        )
-        frame.add_event("MapRunFailed", {"cause": exceeded.cause, "error": exceeded.error})
-        raise exceeded
-    return results
+def run_distributed(entry: Entry, run: DistributedRun, inputs: list[JSON]) -> Routine[list[JSON]]:
+    """The items as child executions; their outputs in item order (a tolerated failure's is
+    its error and cause), or the tolerated failure threshold exceeded, raised."""
+    joined = yield from fork(entry.frame.execution, _ChildExecutions(entry, run, inputs))
+    if joined.outputs is None:
+        failure = joined.failure()
+        entry.frame.add_event("MapRunFailed", {"cause": failure.cause, "error": failure.error})
+        raise failure
+    return [value for value, _ in joined.outputs]
