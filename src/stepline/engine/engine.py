@@ -366,6 +366,30 @@ class Engine:
         stop_date = stopped.stop_date if stopped and stopped.stop_date else self._now()
         return {"stopDate": history.moment(stop_date)}
 
+    def redrive_execution(self, execution_arn: str, *, wait: float | None = 30.0) -> dict[str, Any]:
+        """Run a FAILED, TIMED_OUT or ABORTED Standard execution again from where it stopped
+        (AWS's RedriveExecution; Stepline keeps no 14-day limit). While the loop runs in its
+        thread, waits until the redrive has begun."""
+        record = self._record(execution_arn)
+        reason = history.redrive_reason(record)
+        if reason is not None:
+            raise errors.ExecutionNotRedrivable(reason)
+        before = record.redrive_count
+        now = self._now()
+        self.store.add_wakeup(record.id, NewWakeup("redrive", now))
+        self._poll_at = 0.0
+        self.loop.wake.set()
+        if self._threads and wait:
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                current = self.store.execution_by_id(record.id)
+                if current is not None and current.redrive_count > before:
+                    now = current.redrive_date or now
+                    break
+                with self._endings:
+                    self._endings.wait(timeout=0.05)
+        return {"redriveDate": history.moment(now)}
+
     def wait(self, execution_arn: str, timeout: float | None = None) -> dict[str, Any]:
         """Block until the execution has ended (the loop must run meanwhile); its description."""
         deadline = None if timeout is None else time.monotonic() + timeout

@@ -70,9 +70,23 @@ def describe(record: ExecutionRecord) -> dict[str, Any]:
         described["cause"] = record.cause
     if record.redrive_date is not None:
         described["redriveDate"] = moment(record.redrive_date)
+    if record.type == "STANDARD":
+        reason = redrive_reason(record)
+        described["redriveStatus"] = "NOT_REDRIVABLE" if reason else "REDRIVABLE"
+        if reason:
+            described["redriveStatusReason"] = reason
     if record.map_run_arn is not None:
         described["mapRunArn"] = record.map_run_arn
     return described
+
+
+def redrive_reason(record: ExecutionRecord) -> str | None:
+    """Why AWS would refuse to redrive the execution (``redriveStatusReason``), or None."""
+    if record.type != "STANDARD":
+        return "This operation is not supported by this type of state machine"
+    if record.status in ("RUNNING", "SUCCEEDED"):
+        return f"Execution is {record.status} and cannot be redriven"
+    return None
 
 
 def summary(record: ExecutionRecord) -> dict[str, Any]:

@@ -57,6 +57,7 @@ class Applied:
     done_wakeups: list[int] = field(default_factory=list)
     answered: list[int] = field(default_factory=list)
     recover: bool = False
+    redriven: bool = False
 
 
 def apply(run: ExecutionRun, inputs: list[Input], now: float) -> Applied:
@@ -67,6 +68,12 @@ def apply(run: ExecutionRun, inputs: list[Input], now: float) -> Applied:
             applied.done_wakeups.append(item.wakeup_id)
         if item.kind == "recover":
             applied.recover = True
+        if item.kind == "redrive":
+            if run.not_redrivable() is None:
+                applied.journal.append((now, journal_entry(item)))
+                applied.effects += run.redrive(now)
+                applied.redriven = True
+            continue
         if run.finished or item.kind == "recover":
             continue
         applied.journal.append((now, journal_entry(item)))
@@ -146,6 +153,9 @@ def to_write(
         done_wakeups=applied.done_wakeups,
         journal=applied.journal,
     )
+    if applied.redriven:
+        write.redrive_count = int(run.execution.execution_object["RedriveCount"])
+        write.redrive_date = now
     ending = run.result
     if ending is not None:
         write.status = ending.status

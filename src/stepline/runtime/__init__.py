@@ -57,9 +57,11 @@ from stepline.runtime.test_state import (
 from stepline.runtime.transition import (
     Ending,
     ExecutionRun,
+    NotRedrivable,
     SignalRefused,
     advance,
     checkpoint,
+    redrive,
     start,
     stop,
 )
@@ -78,6 +80,7 @@ __all__ = [
     "InvalidDefinitionError",
     "InvalidExecutionInput",
     "LambdaContext",
+    "NotRedrivable",
     "Plan",
     "RequestError",
     "SignalRefused",
@@ -93,6 +96,7 @@ __all__ = [
     "checkpoint",
     "compile_definition",
     "execution_result",
+    "redrive",
     "resume",
     "run_execution",
     "run_test_state",

@@ -33,6 +33,7 @@ class Unit(Protocol):
     ended: bool
     output: Output | None
     error: StatesError | None
+    failed_at: dict[str, Any] | None
     parent: FanOut | None
     cursor: Cursor
 
@@ -43,6 +44,8 @@ class Unit(Protocol):
         ...
 
     def begin(self, data: JSON, text: str | None) -> None: ...
+    def redrive(self, point: dict[str, Any]) -> None: ...
+    def point(self) -> dict[str, Any] | None: ...
     def join(self) -> None: ...
     def abort(self) -> None: ...
     def cancel(self) -> None: ...
@@ -97,6 +100,7 @@ class FanOut:
     """The units of one fork: which have ended and how, which are running."""
 
     __slots__ = (
+        "begun",
         "done",
         "failure",
         "key",
@@ -104,6 +108,8 @@ class FanOut:
         "next_index",
         "outcomes",
         "parent",
+        "points",
+        "redrive_units",
         "running",
         "source",
     )
@@ -118,6 +124,11 @@ class FanOut:
         """Ended units by index: (output, its text, None) or (None, None, error)."""
         self.failure: StatesError | None = None
         self.done = False
+        self.begun = False
+        self.points: dict[int, dict[str, Any]] = {}
+        """Where units that failed or were aborted stopped (what a redrive runs again)."""
+        self.redrive_units: dict[int, dict[str, Any]] = {}
+        """Units a redrive runs again from where they stopped, by index."""
         self.mark = 0
         """A number the source may keep between units (the event its next unit links to)."""
 
@@ -125,7 +136,8 @@ class FanOut:
         """Start units up to the limit, note those that end at once, abort the rest after a
         failure; ``done`` once nothing is left to run."""
         source = self.source
-        if self.next_index == 0 and not self.outcomes:
+        if not self.begun:
+            self.begun = True
             self._notice("RUNNING")
         while (
             self.failure is None
@@ -134,10 +146,16 @@ class FanOut:
         ):
             index = self.next_index
             self.next_index = index + 1
+            if index in self.outcomes:
+                continue  # succeeded before a redrive
             frame, data, text = source.begin(index, self)
             unit = self._unit(index, frame)
             self.running[index] = unit
-            unit.begin(data, text)
+            point = self.redrive_units.pop(index, None)
+            if point is not None:
+                unit.redrive(point)
+            else:
+                unit.begin(data, text)
             if unit.ended:
                 self.unit_ended(unit)
         if self.failure is not None:
@@ -165,6 +183,8 @@ class FanOut:
         self.source.end(index, unit.frame, unit.error, self)
         if unit.error is not None:
             self.outcomes[index] = (None, None, unit.error)
+            if unit.failed_at is not None:
+                self.points[index] = unit.failed_at
             if self.failure is None:
                 self.failure = self._failure_after(unit.error)
         else:
@@ -187,7 +207,32 @@ class FanOut:
         for index in sorted(self.running):
             unit = self.running.pop(index)
             unit.abort()
+            if unit.failed_at is not None:
+                self.points[index] = unit.failed_at
             self.source.abort(index, unit.frame)
+
+    # Redrive --------------------------------------------------------------------------------
+
+    def redrive_point(self) -> dict[str, Any]:
+        """What a redrive keeps (the outputs of units that succeeded) and runs again (the
+        others, from where they stopped; units never started start afresh)."""
+        units = dict(self.points)
+        for index, unit in self.running.items():
+            point = unit.point()
+            if point is not None:
+                units[index] = point
+        outputs = {
+            str(index): text if text is not None else dumps(value)
+            for index, (value, text, error) in self.outcomes.items()
+            if error is None
+        }
+        return {"outputs": outputs, "units": {str(i): point for i, point in units.items()}}
+
+    def prefill(self, point: dict[str, Any]) -> None:
+        """Start as a redrive of ``point``: keep its outputs, rerun the rest."""
+        for index_text, text in point["outputs"].items():
+            self.outcomes[int(index_text)] = (loads(text), text, None)
+        self.redrive_units = {int(index): unit for index, unit in point["units"].items()}
 
     def cancel(self) -> None:
         """Cancel the work of every running unit (the state above is aborted); no events."""
@@ -228,12 +273,17 @@ class FanOut:
             "mark": self.mark,
             "outcomes": outcomes,
             "running": {str(index): unit.checkpoint() for index, unit in self.running.items()},
+            "points": {str(index): point for index, point in self.points.items()},
+            "redrive": {str(index): point for index, point in self.redrive_units.items()},
         }
 
     def restore(self, saved: dict[str, Any]) -> None:
         """Take the state ``checkpoint`` saved, rebuilding the running units by replay."""
         self.next_index = saved["next"]
         self.mark = saved["mark"]
+        self.begun = True
+        self.points = {int(index): point for index, point in saved["points"].items()}
+        self.redrive_units = {int(index): point for index, point in saved["redrive"].items()}
         for index_text, outcome in saved["outcomes"].items():
             if "error" in outcome:
                 error = StatesError(outcome["cause"], outcome["error"])
@@ -262,9 +312,17 @@ class ChildUnit:
         self.ended = False
         self.output: Output | None = None
         self.error: StatesError | None = None
+        self.failed_at: dict[str, Any] | None = None
 
     def unit(self, machine: Machine, frame: Frame, fork: FanOut, index: int) -> Unit:
         raise TypeError("a child execution has no units of its own here")
+
+    def point(self) -> dict[str, Any]:
+        return {"child": True}
+
+    def redrive(self, point: dict[str, Any]) -> None:
+        """A child execution that failed runs again as a new one (on the same input)."""
+        self.begin(None, None)
 
     def begin(self, data: JSON, text: str | None) -> None:
         self.key = self.frame.execution.new_key()
@@ -277,6 +335,7 @@ class ChildUnit:
             self.output = Output(loads(text), text)
         else:
             self.error = StatesError(signal.cause or "", signal.error or "")
+            self.failed_at = self.point()
 
     def join(self) -> None:
         raise TypeError("a child execution forks nothing here")
@@ -285,6 +344,7 @@ class ChildUnit:
         self.cancel()
 
     def cancel(self) -> None:
+        self.failed_at = self.point()
         self.cursor.cancel(self.key)
         self.ended = True
 

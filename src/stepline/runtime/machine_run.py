@@ -76,13 +76,16 @@ class MachineRun:
         "ended",
         "entry",
         "error",
+        "failed_at",
         "fork",
         "frame",
         "index",
         "journal",
+        "last_fork",
         "machine",
         "output",
         "parent",
+        "redrive_fork",
         "routine",
         "state",
     )
@@ -111,6 +114,10 @@ class MachineRun:
         self.ended = False
         self.output: Output | None = None
         self.error: StatesError | None = None
+        self.failed_at: dict[str, Any] | None = None
+        """Where the machine failed or was aborted (``point``): what a redrive runs again."""
+        self.last_fork: FanOut | None = None
+        self.redrive_fork: dict[str, Any] | None = None
 
     def unit(self, machine: Machine, frame: Frame, fork: FanOut, index: int) -> MachineRun:
         """A machine for unit ``index`` of ``fork``, one of this machine's."""
@@ -136,8 +143,21 @@ class MachineRun:
         fork = self.fork
         assert fork is not None
         assert fork.done
-        self.fork = None
+        self.fork, self.last_fork = None, fork
         self._go_on(fork.joined())
+
+    def redrive(self, point: dict[str, Any]) -> None:
+        """Run again from where the machine failed (``point``): its state re-entered with
+        the input and variables it had; a Map's or Parallel's units that succeeded keep their
+        outputs, the others run again from where they failed."""
+        _own_layer_of(self.frame.variables).update(point["variables"])
+        self.redrive_fork = point.get("fork")
+        state = self.machine.states[point["state"]]
+        text = point["input"]
+        try:
+            self._run_states(state, loads(text), text)
+        except StatesError as error:
+            self._fail(error)
 
     def _go_on(self, signal: Signal | Joined) -> None:
         try:
@@ -165,8 +185,8 @@ class MachineRun:
                 entered_previous=previous,
                 entered_at=execution.now,
             )
+            self.state, self.entry, self.last_fork = state, entry, None
             if state.suspends:
-                self.state, self.entry = state, entry
                 self.routine = run_state(state, entry)
                 self.journal = []
                 step = self._send(None)
@@ -178,6 +198,7 @@ class MachineRun:
             data = step.output
             state = step.next
         assert text is not None  # every machine runs at least one state
+        self.state = self.entry = None
         self.ended = True
         self.output = Output(data, text)
 
@@ -210,7 +231,7 @@ class MachineRun:
             fork.settle()
             if not fork.done:
                 return None
-            self.fork = None
+            self.fork, self.last_fork = None, fork
             signal = fork.joined()
 
     def _take(self, effects: list[Any]) -> FanOut | None:
@@ -218,6 +239,9 @@ class MachineRun:
         for effect in effects:
             if isinstance(effect, Fork):
                 fork = self.fork = FanOut(effect.key, effect.source, self)
+                if self.redrive_fork is not None:
+                    fork.prefill(self.redrive_fork)
+                    self.redrive_fork = None
             elif isinstance(effect, Cancel):
                 self.awaiting.remove(effect.key)
                 self.cursor.cancel(effect.key)
@@ -239,7 +263,7 @@ class MachineRun:
         state, entry = self.state, self.entry
         assert state is not None
         assert entry is not None
-        self.state = self.entry = self.routine = None
+        self.routine = None
         self.journal = []
         text = self._leave(state, entry, step)
         self._run_states(step.next, step.output, text)
@@ -259,10 +283,25 @@ class MachineRun:
         return text
 
     def _fail(self, error: StatesError) -> None:
+        self.failed_at = self.point()
         self.ended = True
         self.error = error
         self.state = self.entry = self.routine = None
         self.journal = []
+
+    def point(self) -> dict[str, Any] | None:
+        """Where the machine is: its state, that state's input, the frame's own variables,
+        and the state's fork (running, or just ended) as a redrive needs them."""
+        state, entry = self.state, self.entry
+        if state is None or entry is None:
+            return None
+        fork = self.fork or self.last_fork
+        return {
+            "state": state.name,
+            "input": entry.input_text if entry.input_text is not None else dumps(entry.input),
+            "variables": _own_layer(self.frame.variables),
+            "fork": fork.redrive_point() if fork is not None else None,
+        }
 
     # Stopping ---------------------------------------------------------------------------------
 
@@ -275,6 +314,8 @@ class MachineRun:
 
     def cancel(self) -> None:
         """Cancel everything this machine and the units under it await; record nothing."""
+        if not self.ended:
+            self.failed_at = self.point()
         for key in self.awaiting:
             self.cursor.cancel(key)
         self.awaiting = []

@@ -52,6 +52,10 @@ HISTORY_LIMIT_CAUSE = (
 )
 
 
+class NotRedrivable(ValueError):
+    """The execution cannot be redriven; the message is AWS's ``redriveStatusReason``."""
+
+
 class SignalRefused(ValueError):
     """A signal that cannot answer the effect its key names (a timer answered by a task
     result...): the run is left as it was."""
@@ -98,6 +102,8 @@ class ExecutionRun(Cursor):
         self.pending: list[Effect] = []
         self.deadline_key: int | None = None
         self.result: Ending | None = None
+        self.redrive_point: dict[str, Any] | None = None
+        """Where the execution stopped (FAILED, TIMED_OUT, ABORTED): what a redrive reruns."""
         self.begun = False
         self._input: tuple[JSON, str | None] = (None, None)
 
@@ -113,14 +119,54 @@ class ExecutionRun(Cursor):
             return []
         self.begun = True
         self._at(now)
+        self._start_deadline()
+        data, text = self._input
+        self._guarded(self._begin, data, text)
+        return self._take_pending()
+
+    def redrive(self, now: float | None = None) -> list[Effect]:
+        """Run a FAILED, TIMED_OUT or ABORTED execution again from where it stopped (AWS's
+        RedriveExecution): ``ExecutionRedriven``, then the states that had not ended are
+        entered again with the input and variables they had; a Map's or Parallel's units
+        that had succeeded keep their outputs. Raises ``NotRedrivable`` with AWS's reason."""
+        reason = self.not_redrivable()
+        if reason is not None:
+            raise NotRedrivable(reason)
+        point = self.redrive_point
+        assert point is not None
+        self._at(now)
+        execution = self.execution
+        count = int(execution.execution_object.get("RedriveCount", 0)) + 1
+        execution.execution_object["RedriveCount"] = count
+        self.result, self.redrive_point = None, None
+        execution.log.limit = HISTORY_LIMIT - 1
+        frame = Frame(execution)
+        frame.add_event("ExecutionRedriven", {"redriveCount": count})
+        self.root = MachineRun(self, self.machine, frame)
+        self._start_deadline()
+        self._guarded(self._redrive, point)
+        return self._take_pending()
+
+    def not_redrivable(self) -> str | None:
+        """Why a redrive is refused (AWS's redriveStatusReason), or None if it may go ahead."""
+        if self.result is None:
+            return "Execution is RUNNING and cannot be redriven"
+        if self.result.status == "SUCCEEDED":
+            return "Execution is SUCCEEDED and cannot be redriven"
+        if self.execution.log.next_id >= HISTORY_LIMIT - 1 or self.redrive_point is None:
+            return "Execution history event limit exceeded"
+        return None
+
+    def _redrive(self, point: dict[str, Any]) -> None:
+        self.root.redrive(point)
+        self._cascade(self.root)
+
+    def _start_deadline(self) -> None:
         if self.timeout_seconds is not None:
             key = self.execution.new_key()
             due = self.execution.now + self.timeout_seconds
             self.deadline_key = key
             self.started(StartTimer(key, due, float(self.timeout_seconds)), None)
-        data, text = self._input
-        self._guarded(self._begin, data, text)
-        return self._take_pending()
 
     def advance(self, signal: Signal, now: float | None = None) -> list[Effect]:
         """Hand the run the answer to one of its effects; the effects it starts (or cancels).
@@ -225,6 +271,7 @@ class ExecutionRun(Cursor):
         self.result = Ending("SUCCEEDED", output.text)
 
     def _record_failure(self, error: StatesError) -> None:
+        self.redrive_point = self.root.failed_at
         self.execution.log.limit = HISTORY_LIMIT
         details = {}
         if error.cause:
@@ -238,6 +285,7 @@ class ExecutionRun(Cursor):
         self, status: Status, event_type: str, error: str | None, cause: str | None
     ) -> None:
         self._cancel_everything()
+        self.redrive_point = self.root.failed_at
         details: dict[str, str] = {}
         if error is not None:
             details["error"] = error
@@ -257,6 +305,7 @@ class ExecutionRun(Cursor):
         frame = self.root.frame
         frame.last_event_id = log.last_id
         self._record_failure(StatesError(HISTORY_LIMIT_CAUSE, RUNTIME))
+        self.redrive_point = None
 
     def _cancel_everything(self) -> None:
         self.root.cancel()
@@ -318,6 +367,7 @@ class ExecutionRun(Cursor):
                 "error": self.result.error,
                 "cause": self.result.cause,
             }
+            saved["redrive"] = self.redrive_point
             return saved
         if not self.begun:
             saved["input"] = self._input[1]
@@ -346,6 +396,11 @@ def stop(
 ) -> list[Effect]:
     """Abort ``run`` (AWS's StopExecution); the effects it cancels."""
     return run.stop(error, cause, now)
+
+
+def redrive(run: ExecutionRun, now: float | None = None) -> list[Effect]:
+    """Run ``run`` again from where it failed (AWS's RedriveExecution); its effects."""
+    return run.redrive(now)
 
 
 def checkpoint(run: ExecutionRun) -> dict[str, Any]:
@@ -417,6 +472,7 @@ def _resume(
     ending = saved.get("ending")
     if ending is not None:
         run.result = Ending(ending["status"], ending["output"], ending["error"], ending["cause"])
+        run.redrive_point = saved.get("redrive")
     elif not run.begun:
         text = saved["input"]
         run._input = (loads(text) if text is not None else {}, text)

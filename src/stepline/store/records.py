@@ -173,3 +173,6 @@ class StepWrite:
     """What moved the execution in this step, with when (``engine.replay`` replays it)."""
     discard_work: bool = False
     """Delete every wake-up and task of the execution (it failed without a run to ask)."""
+    redrive_count: int | None = None
+    """Set when this step redrove the execution (with ``redrive_date``)."""
+    redrive_date: float | None = None

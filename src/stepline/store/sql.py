@@ -565,8 +565,9 @@ class SqlStore:
         self._run_many(
             cursor,
             "UPDATE executions SET checkpoint = ?, version = version + 1, status = ?, "
-            "output = ?, error = ?, cause = ?, stop_date = ?, expires_at = ?, owner = ? "
-            "WHERE id = ?",
+            "output = ?, error = ?, cause = ?, stop_date = ?, expires_at = ?, owner = ?, "
+            "redrive_count = COALESCE(?, redrive_count), "
+            "redrive_date = COALESCE(?, redrive_date) WHERE id = ?",
             [
                 (
                     write.checkpoint,
@@ -577,6 +578,8 @@ class SqlStore:
                     write.stop_date,
                     write.expires_at,
                     None if write.release else node,
+                    write.redrive_count,
+                    write.redrive_date,
                     write.execution_id,
                 )
                 for write in writes
