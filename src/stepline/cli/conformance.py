@@ -10,7 +10,7 @@ from typing import Any
 from stepline.conformance.cases import KINDS, is_target, load_cases, select_cases
 from stepline.conformance.known_failures import write_known_failures
 from stepline.conformance.report import failure_lines, summary_lines, write_report
-from stepline.conformance.runner import run_cases
+from stepline.conformance.runner import MODES, run_cases
 
 
 def register(subparsers: Any) -> None:
@@ -35,6 +35,14 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         help="write the ids of failed cases to FILE (the CI ratchet's list)",
     )
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default="memory",
+        help="run executions in memory (default), rebuilt from a checkpoint at every step, "
+        "or on the durable engine (SQLite in a temporary directory; set "
+        "STEPLINE_CONFORMANCE_DATABASE to a postgresql:// URL for PostgreSQL)",
+    )
     parser.add_argument("--verbose", "-v", action="store_true", help="print each failure")
     parser.set_defaults(handler=run)
 
@@ -46,7 +54,7 @@ def run(arguments: argparse.Namespace) -> int:
     )
     if arguments.target:
         cases = [case for case in cases if is_target(case)]
-    results = run_cases(cases)
+    results = run_cases(cases, arguments.mode)
     if arguments.verbose:
         for line in failure_lines(results):
             print(line)

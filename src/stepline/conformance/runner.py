@@ -7,6 +7,7 @@ sleep. The runtime is imported when a case runs, so loading and comparing work w
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 from collections.abc import Iterable, Mapping
@@ -50,9 +51,10 @@ class SkipCase(Exception):
     """Raised while preparing a case Stepline cannot run; the message is the reason."""
 
 
-MODES = ("memory", "checkpoint")
+MODES = ("memory", "checkpoint", "engine")
 """How executions run: ``memory`` keeps each run in memory from start to end; ``checkpoint``
-puts every transition through a JSON checkpoint and rebuilds the run from it (ADR 0005)."""
+puts every transition through a JSON checkpoint and rebuilds the run from it (ADR 0005);
+``engine`` runs it on the durable engine and reads its history back from the store."""
 
 
 def run_case(case: Case, mode: str = "memory") -> CaseResult:
@@ -114,6 +116,8 @@ def run_execution_case(case: Case, mode: str = "memory") -> str | None:
     """Start the execution as the test did, then compare status, result and history."""
     runtime = _import_runtime()
     names = _names(case)
+    if mode == "engine":
+        return _run_on_engine(case, names, runtime)
     plan = runtime.compile_definition(_definition(case), state_machine_type=case.state_machine_type)
     run = runtime.run_execution if mode == "memory" else _run_checkpointed
     result = run(
@@ -130,6 +134,21 @@ def run_execution_case(case: Case, mode: str = "memory") -> str | None:
     output = _parse(result.output)
     events = normalise_history(case, names, list(result.history()), output)
     return compare_execution(case, result.status, events)
+
+
+def _run_on_engine(case: Case, names: Names, runtime: Any) -> str | None:
+    from stepline.conformance import engine_cases  # noqa: PLC0415 - the engine is optional
+
+    names = dataclasses.replace(
+        names, state_machine_name=engine_cases.machine_name(names.state_machine_name)
+    )
+    runtime.compile_definition(_definition(case), state_machine_type=case.state_machine_type)
+    described, events = engine_cases.run_on_engine(
+        _definition(case), case, names, _functions(case, runtime), FROZEN_NOW
+    )
+    output = _parse(described.get("output"))
+    normalised = normalise_history(case, names, events, output)
+    return compare_execution(case, described["status"], normalised)
 
 
 def _run_checkpointed(plan: Any, input_text: str | None, **options: Any) -> Any:

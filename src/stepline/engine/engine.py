@@ -96,11 +96,13 @@ class Engine:
         lease_seconds: float = 5.0,
         poll_seconds: float = 1.0,
         express_history_seconds: float = 86_400.0,
+        role_arn: str | None = None,
     ) -> None:
         self.store = open_store(store) if isinstance(store, str) else store
         self.clock: Clock = clock or SystemClock()
         self.functions = functions or FunctionRegistry()
         self.region, self.account = region, account
+        self.role_arn = role_arn
         self.node = node or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
@@ -202,6 +204,7 @@ class Engine:
             state_machine_name=definition.name,
             region=self.region,
             account=self.account,
+            role_arn=self.role_arn,
         )
         if plan.state_machine_type == "EXPRESS":
             run.timeout_seconds = express_timeout(run.timeout_seconds)
@@ -253,6 +256,7 @@ class Engine:
             state_machine_name=definition.name,
             region=self.region,
             account=self.account,
+            role_arn=self.role_arn,
         )
         run.timeout_seconds = express_timeout(run.timeout_seconds)
         started = run.execution.now

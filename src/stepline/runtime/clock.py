@@ -59,6 +59,11 @@ class FakeClock:
             with self._lock:
                 self._now += timedelta(seconds=seconds)
 
+    def set(self, moment: datetime) -> None:
+        """Put the clock at ``moment`` (even backwards: a test harness starting over)."""
+        with self._lock:
+            self._now = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
 
 def format_timestamp(moment: datetime) -> str:
     """ISO 8601 with milliseconds and ``Z``, as AWS writes times in the context object."""

@@ -57,6 +57,10 @@ class FunctionRegistry:
     def register(self, name: str, handler: Handler) -> None:
         self._handlers[name] = handler
 
+    def handlers(self) -> dict[str, Handler]:
+        """The functions registered, by name."""
+        return dict(self._handlers)
+
     def perform(
         self,
         resource: str,
