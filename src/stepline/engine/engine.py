@@ -209,6 +209,8 @@ class Engine:
         if plan.state_machine_type == "EXPRESS":
             run.timeout_seconds = express_timeout(run.timeout_seconds)
         events = [history.to_record(event) for event in run.execution.log.drain()]
+        if plan.state_machine_type == "EXPRESS" and definition.logging_level not in (None, "ALL"):
+            events = []  # an Express execution keeps only what its logging level asks
         arn = run.execution.execution_arn
         new = NewExecution(
             arn,
@@ -393,6 +395,24 @@ class Engine:
                 with self._endings:
                     self._endings.wait(timeout=0.05)
         return {"redriveDate": history.moment(now)}
+
+    def list_map_runs(self, execution_arn: str) -> dict[str, Any]:
+        """ListMapRuns: the Map Runs an execution's distributed Maps started, newest first."""
+        record = self._record(execution_arn)
+        return {
+            "mapRuns": [
+                history.map_run_summary(run, record) for run in self.store.map_runs(record.id)
+            ]
+        }
+
+    def describe_map_run(self, map_run_arn: str) -> dict[str, Any]:
+        """DescribeMapRun: a Map Run's settings, status and counts of its children."""
+        run = self.store.map_run(map_run_arn)
+        if run is None:
+            raise errors.ResourceNotFound(f"Resource not found: '{map_run_arn}'")
+        parent = self.store.execution_by_id(run.execution_id)
+        assert parent is not None
+        return history.describe_map_run(run, parent, self.store.child_counts(map_run_arn))
 
     def wait(self, execution_arn: str, timeout: float | None = None) -> dict[str, Any]:
         """Block until the execution has ended (the loop must run meanwhile); its description."""

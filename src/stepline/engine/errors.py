@@ -2,7 +2,7 @@
 AWS's shape: ``__type`` is the class name, ``message`` the text).
 
     EngineError
-    ├── ExecutionDoesNotExist, StateMachineDoesNotExist, TaskDoesNotExist
+    ├── ExecutionDoesNotExist, StateMachineDoesNotExist, TaskDoesNotExist, ResourceNotFound
     ├── ExecutionAlreadyExists, ExecutionNotRedrivable, StateMachineTypeNotSupported
     ├── InvalidArn, InvalidExecutionInput, InvalidToken, InvalidDefinition
     └── TaskTimedOut
@@ -34,6 +34,10 @@ class StateMachineDoesNotExist(EngineError):
 
 
 class TaskDoesNotExist(EngineError):
+    pass
+
+
+class ResourceNotFound(EngineError):
     pass
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from stepline.asl.jsontext import loads
 from stepline.runtime.events import HistoryEvent, details_key
 from stepline.store import EventRecord, ExecutionRecord
+from stepline.store.records import MapRunRecord
 
 
 def to_record(event: HistoryEvent) -> EventRecord:
@@ -104,3 +105,56 @@ def summary(record: ExecutionRecord) -> dict[str, Any]:
     if record.map_run_arn is not None:
         item["mapRunArn"] = record.map_run_arn
     return item
+
+
+def map_run_summary(run: MapRunRecord, parent: ExecutionRecord) -> dict[str, Any]:
+    """One item of ListMapRuns."""
+    label = run.arn.split(":mapRun:", 1)[-1].rsplit(":", 1)[0].split("/", 1)[-1]
+    item: dict[str, Any] = {
+        "executionArn": parent.arn,
+        "mapRunArn": run.arn,
+        "stateMachineArn": f"{parent.state_machine_arn}/{label}",
+        "startDate": moment(run.start_date),
+    }
+    if run.stop_date is not None:
+        item["stopDate"] = moment(run.stop_date)
+    return item
+
+
+_COUNTED = {
+    "RUNNING": "running",
+    "SUCCEEDED": "succeeded",
+    "FAILED": "failed",
+    "TIMED_OUT": "timedOut",
+    "ABORTED": "aborted",
+}
+
+
+def describe_map_run(
+    run: MapRunRecord, parent: ExecutionRecord, children: dict[str, int]
+) -> dict[str, Any]:
+    """DescribeMapRun's fields; one item per child execution (no ItemBatcher counting)."""
+    counts = {name: children.get(status, 0) for status, name in _COUNTED.items()}
+    started = sum(children.values())
+    counts.update(
+        pending=max(0, run.total - started),
+        total=run.total,
+        resultsWritten=counts["succeeded"],
+        failuresNotRedrivable=0,
+        pendingRedrive=0,
+    )
+    described: dict[str, Any] = {
+        "mapRunArn": run.arn,
+        "executionArn": parent.arn,
+        "status": run.status,
+        "startDate": moment(run.start_date),
+        "maxConcurrency": run.max_concurrency,
+        "toleratedFailurePercentage": run.tolerated_failure_percentage,
+        "toleratedFailureCount": run.tolerated_failure_count,
+        "itemCounts": dict(counts),
+        "executionCounts": dict(counts),
+        "redriveCount": 0,
+    }
+    if run.stop_date is not None:
+        described["stopDate"] = moment(run.stop_date)
+    return described

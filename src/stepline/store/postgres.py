@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 from psycopg import errors
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from stepline.store.sql import SqlStore, StoreError
 
@@ -66,7 +66,7 @@ class PostgresStore(SqlStore):
     def _translated(self) -> Iterator[None]:
         try:
             yield
-        except (psycopg.OperationalError, errors.AdminShutdown, psycopg.pool.PoolTimeout) as error:  # type: ignore[attr-defined]
+        except (psycopg.OperationalError, errors.AdminShutdown, PoolTimeout) as error:
             raise StoreError(str(error).strip() or type(error).__name__) from error
 
     def notify(self, cursor: Any) -> None:
