@@ -139,6 +139,8 @@ class Engine:
             self._lock_file = _lock_single_node(getattr(self.store, "path", ":memory:"))
             # One node per SQLite file: whatever an earlier process owned is ours to recover.
             self.store.release_all_but(self.node, self._now())
+        else:
+            self.store.release_dead(wall, except_node=self.node, due=self._now())
 
     def close(self) -> None:
         """Stop the loop, give up this node's executions (others take them over) and close."""
@@ -560,7 +562,7 @@ class Engine:
             return
         self._maintained_at = wall
         self.store.heartbeat(self.node, wall, self.lease_seconds)
-        released = self.store.release_dead(wall, except_node=self.node)
+        released = self.store.release_dead(wall, except_node=self.node, due=self._now())
         if released:
             log.info("took over %d executions of nodes that stopped", len(released))
             self._poll_at = 0.0
@@ -596,7 +598,7 @@ class Engine:
         starts = [wakeup for wakeup in claim.wakeups if wakeup.kind == "start"]
         others = [wakeup.id for wakeup in claim.wakeups if wakeup.kind != "start"]
         if others:
-            self.store.postpone(others, float("inf"))
+            self.store.drop_wakeups(others)  # a recovery: the start wake-up covers it
         if not starts or claim.execution_id in self._express_rows or claim.status != "RUNNING":
             return True
         now = self._now()

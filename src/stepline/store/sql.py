@@ -418,9 +418,12 @@ class SqlStore:
             self._release(cursor, "owner = ?", (node,), now)
             self._run(cursor, "DELETE FROM nodes WHERE id = ?", (node,))
 
-    def release_dead(self, now: float, *, except_node: str | None = None) -> list[int]:
-        """Executions owned by nodes whose lease has run out lose their owner and get a
-        ``recover`` wake-up; the dead nodes are forgotten. The execution ids released."""
+    def release_dead(
+        self, now: float, *, except_node: str | None = None, due: float | None = None
+    ) -> list[int]:
+        """Executions owned by nodes whose lease has run out (at wall-clock ``now``) lose
+        their owner and get a ``recover`` wake-up due at ``due`` (the engine's own time, by
+        default ``now``); the dead nodes are forgotten. The execution ids released."""
         with self.transaction() as cursor:
             dead = [
                 row[0]
@@ -434,7 +437,10 @@ class SqlStore:
             if not dead:
                 return []
             released = self._release(
-                cursor, f"owner IN ({self._marks(len(dead))})", tuple(dead), now
+                cursor,
+                f"owner IN ({self._marks(len(dead))})",
+                tuple(dead),
+                now if due is None else due,
             )
             self._run(cursor, f"DELETE FROM nodes WHERE id IN ({self._marks(len(dead))})", dead)
         return released
@@ -523,6 +529,10 @@ class SqlStore:
             self._run_many(
                 cursor, "UPDATE wakeups SET due = ? WHERE id = ?", [(due, i) for i in wakeup_ids]
             )
+
+    def drop_wakeups(self, wakeup_ids: Sequence[int]) -> None:
+        with self.transaction() as cursor:
+            self._run_many(cursor, "DELETE FROM wakeups WHERE id = ?", [(i,) for i in wakeup_ids])
 
     def next_due(self) -> float | None:
         """When the earliest wake-up is due, if there is one."""
