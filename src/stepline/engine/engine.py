@@ -592,17 +592,30 @@ class Engine:
 
     def _claimed_express(self, claim: Claim) -> bool:
         """An asynchronous Express execution claimed: run it here, in memory. Its start
-        wake-up is held back while it runs, so only a node that dies leaves it to others."""
+        wake-up is held back while it runs, so only a node that dies leaves it to others.
+        A stop (its parent gave it up) ends it as a Standard one ends."""
         if claim.type != "EXPRESS":
             return False
         starts = [wakeup for wakeup in claim.wakeups if wakeup.kind == "start"]
-        others = [wakeup.id for wakeup in claim.wakeups if wakeup.kind != "start"]
+        others = [wakeup for wakeup in claim.wakeups if wakeup.kind != "start"]
         if others:
-            self.store.drop_wakeups(others)  # a recovery: the start wake-up covers it
-        if not starts or claim.execution_id in self._express_rows or claim.status != "RUNNING":
-            return True
+            self.store.drop_wakeups([wakeup.id for wakeup in others])
         now = self._now()
-        self.store.postpone([starts[0].id], now + EXPRESS_LIMIT_SECONDS + 60)
+        running = self._express_rows.get(claim.execution_id)
+        if running is None and starts and claim.status == "RUNNING":
+            running = self._begin_express(claim, starts[0].id, now)
+        stops = [wakeup for wakeup in others if wakeup.kind == "stop"]
+        if running is not None and stops and not running[0].run.finished:
+            error, cause = loads(stops[0].body or "[null, null]")
+            running[0].run.stop(error, cause, now)
+        if running is not None and running[0].run.finished:
+            self._express_ended(running[0], now)
+        return True
+
+    def _begin_express(
+        self, claim: Claim, start_id: int, now: float
+    ) -> tuple[ExpressRun, int, int]:
+        self.store.postpone([start_id], now + EXPRESS_LIMIT_SECONDS + 60)
         version, definition_id, text = self.store.checkpoints([claim.execution_id])[
             claim.execution_id
         ]
@@ -611,11 +624,9 @@ class Engine:
         definition = self.store.definition(definition_id)
         level = definition.logging_level if definition is not None else None
         express = ExpressRun(run, claim.execution_id, level)
-        self._express_rows[claim.execution_id] = (express, version, starts[0].id)
+        row = self._express_rows[claim.execution_id] = (express, version, start_id)
         self.express.begin(express, now)
-        if run.finished:
-            self._express_ended(express, now)
-        return True
+        return row
 
     def _finish_async_express(self, express: ExpressRun, write: StepWrite) -> None:
         assert express.execution_id is not None
