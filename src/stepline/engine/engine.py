@@ -497,6 +497,11 @@ class Engine:
                 log.warning("store unavailable (%s); retrying", error)
                 self._stopping.wait(min(0.1 * 2**failures, 2.0))
                 continue
+            except Exception:  # a fault of ours: the loop must go on serving
+                failures += 1
+                log.exception("the engine's step failed; retrying")
+                self._stopping.wait(min(0.1 * 2**failures, 2.0))
+                continue
             if moved:
                 continue
             self.loop.wake.wait(timeout=self._idle_wait())

@@ -42,7 +42,7 @@ from stepline.runtime import (
 from stepline.runtime.effects import Dispatch, Signal, StartExecution
 from stepline.runtime.functions import FunctionRegistry
 from stepline.runtime.transition import ExecutionRun, resume
-from stepline.store import Claim, NewExecution, SqlStore, StepWrite, StoreError
+from stepline.store import Claim, NewExecution, SqlStore, StepWrite
 
 log = logging.getLogger("stepline.engine")
 
@@ -166,7 +166,9 @@ class Loop:
                 return 0
             batch = self._advance(inputs, versions, now)
             lost = self.store.commit(self.node, batch.writes)
-        except StoreError:
+        except BaseException:
+            # Nothing of the batch was committed: forget what it did in memory, keep the
+            # answers it took for the next try (wake-ups are still rows).
             for execution_id in inputs:
                 self.cache.drop(execution_id)
             self._put_back(answers)

@@ -162,8 +162,9 @@ class MigrationTarget(Protocol):
         """The versions recorded (empty for a new database)."""
         ...
 
-    def apply(self, migration: Migration) -> None:
-        """Run one migration's statements and record its version, in one transaction."""
+    def apply(self, migration: Migration) -> bool:
+        """Run one migration's statements and record its version, in one transaction; False
+        when another node had applied it meanwhile."""
         ...
 
 
@@ -174,6 +175,6 @@ def migrate(target: MigrationTarget, up_to: int = LATEST) -> list[int]:
     for migration in MIGRATIONS:
         if migration.version > up_to or migration.version in applied:
             continue
-        target.apply(migration)
-        done.append(migration.version)
+        if target.apply(migration):
+            done.append(migration.version)
     return done

@@ -28,7 +28,7 @@ _MIGRATION_LOCK = 0x5354_4550  # an advisory lock id of our own ("STEP")
 class PostgresStore(SqlStore):
     dialect = "postgresql"
     lock_rows = "FOR UPDATE"
-    skip_locked = "FOR UPDATE SKIP LOCKED"
+    claim_lock = "FOR UPDATE OF e SKIP LOCKED"
 
     def __init__(self, url: str, *, max_connections: int = 8) -> None:
         self.url = url

@@ -166,11 +166,11 @@ class StepWrite:
     """Keys whose timer wake-up or task row is no longer wanted (answered or cancelled)."""
     expires_at: float | None = None
     journal: list[tuple[float, str]] = field(default_factory=list)
+    """What moved the execution in this step, with when (``engine.replay`` replays it)."""
     new_executions: list[NewExecution] = field(default_factory=list)
     """Child executions this step started (each gets a ``start`` wake-up)."""
     map_runs: list[MapRunRecord] = field(default_factory=list)
     """Map Runs this step began (RUNNING) or ended (their new status)."""
-    """What moved the execution in this step, with when (``engine.replay`` replays it)."""
     discard_work: bool = False
     """Delete every wake-up and task of the execution (it failed without a run to ask)."""
     redrive_count: int | None = None

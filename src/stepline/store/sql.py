@@ -58,8 +58,9 @@ class SqlStore:
     dialect = ""
     lock_rows = ""
     """What a SELECT appends to lock the rows it reads until the transaction ends."""
-    skip_locked = ""
-    """What a SELECT appends to lock its rows, skipping rows another transaction holds."""
+    claim_lock = ""
+    """What the claim's SELECT appends to lock the executions it picks, skipping those another
+    transaction holds (PostgreSQL's ``FOR UPDATE OF e SKIP LOCKED``)."""
 
     # Dialect hooks ------------------------------------------------------------------------
 
@@ -112,19 +113,21 @@ class SqlStore:
 
     def applied_versions(self) -> set[int]:
         with self.transaction() as cursor:
+            self._lock_schema(cursor)  # before the CREATE: two nodes may start at once
             self._create_version_table(cursor)
             rows = self._run(cursor, "SELECT version FROM stepline_schema").fetchall()
         return {int(row[0]) for row in rows}
 
-    def apply(self, migration: Migration) -> None:
+    def apply(self, migration: Migration) -> bool:
+        """Apply ``migration`` unless another node did meanwhile; whether this one did."""
         with self.transaction() as cursor:
-            self._create_version_table(cursor)
             self._lock_schema(cursor)
+            self._create_version_table(cursor)
             found = self._run(
                 cursor, "SELECT 1 FROM stepline_schema WHERE version = ?", (migration.version,)
             ).fetchone()
             if found is not None:
-                return  # another node applied it meanwhile
+                return False
             for statement in migration.statements(self.dialect):
                 cursor.execute(statement)
             self._run(
@@ -132,6 +135,7 @@ class SqlStore:
                 "INSERT INTO stepline_schema (version, description) VALUES (?, ?)",
                 (migration.version, migration.description),
             )
+        return True
 
     def _create_version_table(self, cursor: Any) -> None:
         cursor.execute(
@@ -462,7 +466,8 @@ class SqlStore:
         ).fetchall()
         released = [int(row[0]) for row in rows]
         if released:
-            # An Express run that was running there starts again at once.
+            # Start wake-ups are due again at once (an Express run that was running there held
+            # its own back while it ran).
             self._run(
                 cursor,
                 f"UPDATE wakeups SET due = ? WHERE kind = 'start' "
@@ -477,30 +482,17 @@ class SqlStore:
         return released
 
     def claim(self, node: str, now: float, limit: int) -> list[Claim]:
-        """Take up to ``limit`` executions with wake-ups due, that no other live node owns."""
+        """Take up to ``limit`` executions with wake-ups due (the longest due first) that no
+        other live node owns; rows another node is claiming at this moment are skipped."""
         with self.transaction() as cursor:
-            candidates = [
-                int(row[0])
-                for row in self._run(
-                    cursor,
-                    "SELECT DISTINCT w.execution_id FROM wakeups w "
-                    "JOIN executions e ON e.id = w.execution_id "
-                    "WHERE w.due <= ? AND (e.owner IS NULL OR e.owner = ?) LIMIT ?",
-                    (now, node, limit),
-                ).fetchall()
-            ]
-            if not candidates:
-                return []
-            marks = self._marks(len(candidates))
-            locked = [
-                int(row[0])
-                for row in self._run(
-                    cursor,
-                    f"SELECT id FROM executions WHERE id IN ({marks}) "
-                    f"AND (owner IS NULL OR owner = ?) {self.skip_locked}",
-                    (*candidates, node),
-                ).fetchall()
-            ]
+            found = self._run(
+                cursor,
+                "SELECT e.id FROM wakeups w JOIN executions e ON e.id = w.execution_id "
+                "WHERE w.due <= ? AND (e.owner IS NULL OR e.owner = ?) "
+                f"ORDER BY w.due LIMIT ? {self.claim_lock}",
+                (now, node, limit * 4),
+            ).fetchall()
+            locked = list(dict.fromkeys(int(row[0]) for row in found))[:limit]
             if not locked:
                 return []
             marks = self._marks(len(locked))

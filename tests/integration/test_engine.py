@@ -1,0 +1,467 @@
+"""The durable engine through its Python API, on SQLite and on PostgreSQL: executions run to
+their end across steps, histories read back from the store, the lifecycle (stop, timeout,
+redrive), distributed Maps as child executions, Express executions, answers from outside,
+and an execution whose stored state cannot be read failing alone."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from stepline.engine import (
+    Engine,
+    EngineError,
+    ExecutionAlreadyExists,
+    ExecutionDoesNotExist,
+    ExecutionNotRedrivable,
+    InvalidDefinition,
+    InvalidExecutionInput,
+    StateMachineDoesNotExist,
+    StateMachineTypeNotSupported,
+    TaskDoesNotExist,
+)
+from stepline.runtime import FakeClock, FunctionRegistry
+
+FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:"
+
+
+def double(event: Any, context: Any) -> Any:
+    if isinstance(event, dict) and event.get("fail"):
+        raise ValueError("asked to fail")
+    return event["n"] * 2 if isinstance(event, dict) else event
+
+
+class Switch:
+    """A function that fails until it is told not to."""
+
+    def __init__(self) -> None:
+        self.failing = True
+
+    def __call__(self, event: Any, context: Any) -> Any:
+        if self.failing:
+            raise RuntimeError("not yet")
+        return {"done": event}
+
+
+@pytest.fixture
+def switch() -> Switch:
+    return Switch()
+
+
+@pytest.fixture
+def engine(store_url: str, switch: Switch) -> Iterator[Engine]:
+    functions = FunctionRegistry({"double": double, "switch": switch})
+    with Engine(store_url, functions=functions, clock=FakeClock(), workers=4) as running:
+        yield running
+
+
+def task(name: str, function: str = "double", **fields: Any) -> dict[str, Any]:
+    return {name: {"Type": "Task", "Resource": FUNCTION + function, **fields}}
+
+
+PASS_ONLY = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+
+
+def waiting(seconds: int, **fields: Any) -> dict[str, Any]:
+    return {
+        **fields,
+        "StartAt": "W",
+        "States": {"W": {"Type": "Wait", "Seconds": seconds, "End": True}},
+    }
+
+
+def events_of(engine: Engine, arn: str) -> list[dict[str, Any]]:
+    return list(engine.get_execution_history(arn, max_results=1000)["events"])
+
+
+def types_of(engine: Engine, arn: str) -> list[str]:
+    return [event["type"] for event in events_of(engine, arn)]
+
+
+def assert_contiguous(events: list[dict[str, Any]]) -> None:
+    assert [event["id"] for event in events] == list(range(1, len(events) + 1))
+    assert all(event["previousEventId"] < event["id"] for event in events)
+
+
+WORKFLOW = {
+    "StartAt": "Fan",
+    "States": {
+        "Fan": {
+            "Type": "Map",
+            "ItemsPath": "$.items",
+            "ItemProcessor": {
+                "StartAt": "Nap",
+                "States": {
+                    "Nap": {"Type": "Wait", "Seconds": 30, "Next": "Call"},
+                    **task("Call", End=True),
+                },
+            },
+            "ResultPath": "$.doubled",
+            "Next": "Later",
+        },
+        "Later": {"Type": "Wait", "Seconds": 3600, "Next": "Sum"},
+        "Sum": {
+            "Type": "Pass",
+            "Parameters": {"total.$": "States.ArrayLength($.doubled)", "doubled.$": "$.doubled"},
+            "End": True,
+        },
+    },
+}
+
+
+def test_an_execution_runs_across_steps_and_its_history_is_read_back(engine: Engine) -> None:
+    machine = engine.register_state_machine("orders", WORKFLOW)
+    arn = engine.start_execution(machine, json.dumps({"items": [{"n": 1}, {"n": 2}]}), name="o1")
+    assert engine.describe_execution(arn)["status"] == "RUNNING"
+    engine.run_until_idle()
+    described = engine.describe_execution(arn)
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == {"total": 2, "doubled": [2, 4]}
+    assert (described["stopDate"] - described["startDate"]).total_seconds() == 3630
+    events = events_of(engine, arn)
+    assert_contiguous(events)
+    assert [event["type"] for event in events].count("ExecutionSucceeded") == 1
+    assert engine.check_replay(arn) is None
+
+
+def test_a_run_rebuilt_from_its_checkpoint_at_every_step_ends_the_same(store_url: str) -> None:
+    functions = FunctionRegistry({"double": double})
+    with Engine(store_url, functions=functions, clock=FakeClock(), cache_size=0) as engine:
+        machine = engine.register_state_machine("orders", WORKFLOW)
+        arn = engine.start_execution(machine, json.dumps({"items": [{"n": 3}]}))
+        engine.run_until_idle()
+        assert json.loads(engine.describe_execution(arn)["output"])["doubled"] == [6]
+        assert engine.check_replay(arn) is None
+
+
+def test_history_pages_forwards_and_backwards_with_or_without_data(engine: Engine) -> None:
+    machine = engine.register_state_machine("orders", WORKFLOW)
+    arn = engine.start_execution(machine, json.dumps({"items": [{"n": 1}]}))
+    engine.run_until_idle()
+    everything = events_of(engine, arn)
+    first = engine.get_execution_history(arn, max_results=5)
+    assert [event["id"] for event in first["events"]] == [1, 2, 3, 4, 5]
+    rest = engine.get_execution_history(arn, max_results=1000, next_token=first["nextToken"])
+    assert "nextToken" not in rest
+    assert first["events"] + rest["events"] == everything
+    backwards = engine.get_execution_history(arn, reverse_order=True, max_results=3)
+    assert [event["id"] for event in backwards["events"]] == [
+        len(everything),
+        len(everything) - 1,
+        len(everything) - 2,
+    ]
+    lean = engine.get_execution_history(arn, include_execution_data=False)["events"]
+    assert "input" not in lean[0]["executionStartedEventDetails"]
+    assert "roleArn" in lean[0]["executionStartedEventDetails"]
+
+
+def test_executions_are_listed_newest_first_by_status_and_in_pages(engine: Engine) -> None:
+    machine = engine.register_state_machine(
+        "quick", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+    )
+    arns = [engine.start_execution(machine, "{}", name=f"run-{n}") for n in range(5)]
+    engine.run_until_idle()
+    slow = engine.register_state_machine("slow", waiting(5))
+    engine.start_execution(slow, "{}")
+    page = engine.list_executions(machine, max_results=3)
+    assert [item["executionArn"] for item in page["executions"]] == arns[::-1][:3]
+    second = engine.list_executions(machine, max_results=3, next_token=page["nextToken"])
+    assert [item["executionArn"] for item in second["executions"]] == arns[::-1][3:]
+    running = engine.list_executions(slow, status_filter="RUNNING")["executions"]
+    assert [item["status"] for item in running] == ["RUNNING"]
+    assert engine.list_executions(slow, status_filter="SUCCEEDED")["executions"] == []
+
+
+def test_requests_the_engine_refuses(engine: Engine) -> None:
+    broken = {"StartAt": "Nowhere", "States": {"P": {"Type": "Pass", "Next": "Gone"}}}
+    with pytest.raises(InvalidDefinition, match="MISSING_TRANSITION_TARGET"):
+        engine.register_state_machine("bad", broken)
+    missing = "arn:aws:states:us-east-1:123456789012:stateMachine:missing"
+    with pytest.raises(StateMachineDoesNotExist):
+        engine.start_execution(missing, "{}")
+    machine = engine.register_state_machine("quick", PASS_ONLY)
+    with pytest.raises(InvalidExecutionInput):
+        engine.start_execution(machine, "{not json")
+    engine.start_execution(machine, "{}", name="once")
+    with pytest.raises(ExecutionAlreadyExists):
+        engine.start_execution(machine, "{}", name="once")
+    with pytest.raises(ExecutionDoesNotExist):
+        engine.describe_execution(machine.replace(":stateMachine:", ":execution:") + ":nope")
+    with pytest.raises(StateMachineTypeNotSupported):
+        engine.start_sync_execution(machine, "{}")
+    with pytest.raises(TaskDoesNotExist):
+        engine.send_task_success("not-a-token", "{}")
+
+
+# The lifecycle -------------------------------------------------------------------------------
+
+
+def test_stop_aborts_a_waiting_execution_and_drops_its_timer(engine: Engine) -> None:
+    machine = engine.register_state_machine("waits", waiting(600))
+    arn = engine.start_execution(machine, "{}")
+    engine.step()
+    engine.stop_execution(arn, error="Manual", cause="a test stopped it")
+    engine.run_until_idle()
+    described = engine.describe_execution(arn)
+    assert (described["status"], described["error"], described["cause"]) == (
+        "ABORTED",
+        "Manual",
+        "a test stopped it",
+    )
+    assert types_of(engine, arn) == ["ExecutionStarted", "WaitStateEntered", "ExecutionAborted"]
+    assert engine.store.next_due() is None  # the Wait's timer is gone
+    assert described["redriveStatus"] == "REDRIVABLE"
+
+
+def test_the_state_machine_timeout_ends_the_execution(engine: Engine) -> None:
+    machine = engine.register_state_machine("late", waiting(600, TimeoutSeconds=60))
+    arn = engine.start_execution(machine, "{}")
+    engine.run_until_idle()
+    described = engine.describe_execution(arn)
+    assert (described["status"], described["error"]) == ("TIMED_OUT", "States.Timeout")
+    assert (described["stopDate"] - described["startDate"]).total_seconds() == 60
+
+
+def test_a_failed_execution_is_redriven_from_the_failed_task(
+    engine: Engine, switch: Switch
+) -> None:
+    definition = {
+        "StartAt": "First",
+        "States": {**task("First", Next="Flaky"), **task("Flaky", "switch", End=True)},
+    }
+    arn = engine.start_execution(engine.register_state_machine("flaky", definition), '{"n": 4}')
+    engine.run_until_idle()
+    assert engine.describe_execution(arn)["status"] == "FAILED"
+    switch.failing = False
+    engine.redrive_execution(arn)
+    engine.run_until_idle()
+    described = engine.describe_execution(arn)
+    assert (described["status"], described["redriveCount"]) == ("SUCCEEDED", 1)
+    assert json.loads(described["output"]) == {"done": 8}
+    types = types_of(engine, arn)
+    assert types.count("ExecutionRedriven") == 1
+    assert types.count("LambdaFunctionSucceeded") == 2  # First ran once, Flaky once more
+    with pytest.raises(ExecutionNotRedrivable, match="SUCCEEDED"):
+        engine.redrive_execution(arn)
+    assert engine.check_replay(arn) is None
+
+
+# Distributed Maps ----------------------------------------------------------------------------
+
+
+def distributed(execution_type: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": execution_type},
+                    "StartAt": "Nap",
+                    "States": {
+                        "Nap": {"Type": "Wait", "Seconds": 5, "Next": "Call"},
+                        **task("Call", End=True),
+                    },
+                },
+                **fields,
+                "End": True,
+            }
+        },
+    }
+
+
+@pytest.mark.parametrize("execution_type", ["STANDARD", "EXPRESS"])
+def test_a_distributed_map_runs_its_items_as_child_executions(
+    engine: Engine, execution_type: str
+) -> None:
+    machine = engine.register_state_machine("fan", distributed(execution_type, MaxConcurrency=2))
+    items = [{"n": 1}, {"n": 2}, {"n": 3}]
+    arn = engine.start_execution(machine, json.dumps(items))
+    engine.run_until_idle()
+    described = engine.describe_execution(arn)
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == [2, 4, 6]
+    assert types_of(engine, arn)[-5:-1] == [
+        "MapRunStarted",
+        "MapRunSucceeded",
+        "MapStateSucceeded",
+        "MapStateExited",
+    ]
+    (run,) = engine.list_map_runs(arn)["mapRuns"]
+    summary = engine.describe_map_run(run["mapRunArn"])
+    assert summary["status"] == "SUCCEEDED"
+    assert summary["maxConcurrency"] == 2
+    assert summary["executionCounts"]["succeeded"] == 3
+    assert summary["itemCounts"]["total"] == 3
+    children = engine.store.executions(map_run_arn=run["mapRunArn"])
+    assert {child.type for child in children} == {execution_type}
+    # Two children at once: the third started when the first ones had ended.
+    assert sorted(child.start_date for child in children)[-1] > min(c.start_date for c in children)
+    assert engine.check_replay(arn) is None
+
+
+def test_a_distributed_map_fails_past_its_tolerated_failures_and_stops_the_rest(
+    engine: Engine,
+) -> None:
+    definition = distributed("STANDARD", ToleratedFailureCount=1, MaxConcurrency=3)
+    machine = engine.register_state_machine("fragile", definition)
+    items = [{"n": 1, "fail": True}, {"n": 2, "fail": True}, {"n": 3}, {"n": 4}, {"n": 5}]
+    arn = engine.start_execution(machine, json.dumps(items))
+    engine.run_until_idle()
+    described = engine.describe_execution(arn)
+    assert (described["status"], described["error"]) == (
+        "FAILED",
+        "States.ExceedToleratedFailureThreshold",
+    )
+    (run,) = engine.list_map_runs(arn)["mapRuns"]
+    counts = engine.describe_map_run(run["mapRunArn"])["executionCounts"]
+    # The first failure is tolerated (another child may start in its place); the second is
+    # one too many: children still running are stopped, those not started never are.
+    assert counts["failed"] == 2
+    assert counts["running"] == 0
+    assert counts["succeeded"] + counts["aborted"] + counts["pending"] == 3
+    assert counts["pending"] >= 1
+    assert counts["total"] == 5
+    assert engine.describe_map_run(run["mapRunArn"])["status"] == "FAILED"
+
+
+# Express executions --------------------------------------------------------------------------
+
+EXPRESS = {
+    "StartAt": "Call",
+    "States": {**task("Call", Next="Check"), "Check": {"Type": "Pass", "End": True}},
+}
+
+
+def test_an_asynchronous_express_execution_runs_in_memory_and_keeps_its_history(
+    engine: Engine,
+) -> None:
+    machine = engine.register_state_machine("fast", EXPRESS, type="EXPRESS")
+    arn = engine.start_execution(machine, '{"n": 21}')
+    assert ":express:" in arn
+    engine.run_until_idle()
+    described = engine.describe_execution(arn)
+    assert (described["status"], described["output"]) == ("SUCCEEDED", "42")
+    assert types_of(engine, arn)[-1] == "ExecutionSucceeded"
+    assert "redriveStatus" not in described
+
+
+def test_express_histories_follow_the_logging_level_and_expire(store_url: str) -> None:
+    clock = FakeClock()
+    functions = FunctionRegistry({"double": double})
+    with Engine(store_url, functions=functions, clock=clock, express_history_seconds=60) as engine:
+        errors_only = engine.register_state_machine(
+            "quiet", EXPRESS, type="EXPRESS", logging_level="ERROR"
+        )
+        arn = engine.start_execution(errors_only, '{"n": 1}')
+        engine.run_until_idle()
+        assert types_of(engine, arn) == []
+        failing = engine.start_execution(errors_only, '{"n": 1, "fail": true}')
+        engine.run_until_idle()
+        assert types_of(engine, failing) == ["LambdaFunctionFailed", "ExecutionFailed"]
+        clock.advance(61)
+        engine.lease_seconds = 0.0  # housekeeping at the next step
+        engine.step()
+        with pytest.raises(ExecutionDoesNotExist):
+            engine.describe_execution(arn)
+
+
+def test_a_synchronous_express_execution_answers_its_caller(engine: Engine) -> None:
+    machine = engine.register_state_machine("fast", EXPRESS, type="EXPRESS")
+    engine.start()
+    result = engine.start_sync_execution(machine, '{"n": 5}', timeout=30)
+    assert (result.status, result.output) == ("SUCCEEDED", "10")
+    failed = engine.start_sync_execution(machine, '{"fail": true, "n": 1}', timeout=30)
+    assert (failed.status, failed.error) == ("FAILED", "ValueError")
+    assert engine.describe_execution(result.execution_arn)["status"] == "SUCCEEDED"
+
+
+def test_an_express_execution_ends_after_five_minutes(engine: Engine) -> None:
+    machine = engine.register_state_machine("long", waiting(3600), type="EXPRESS")
+    arn = engine.start_execution(machine, "{}")
+    engine.run_until_idle()
+    described = engine.describe_execution(arn)
+    assert (described["status"], described["error"]) == ("TIMED_OUT", "States.Timeout")
+    assert (described["stopDate"] - described["startDate"]).total_seconds() == 300
+
+
+# Answers from outside, and what is broken ----------------------------------------------------
+
+
+def test_an_answer_sent_with_the_task_token_ends_the_task_and_a_late_duplicate_is_ignored(
+    store_url: str,
+) -> None:
+    release = threading.Event()
+
+    def slow(event: Any, context: Any) -> Any:
+        release.wait(timeout=30)
+        return "from the function"
+
+    functions = FunctionRegistry({"slow": slow})
+    with Engine(store_url, functions=functions, clock=FakeClock()) as engine:
+        definition = {"StartAt": "T", "States": task("T", "slow", End=True)}
+        machine = engine.register_state_machine("callback", definition)
+        arn = engine.start_execution(machine, "{}")
+        engine.step()
+        record = engine.store.execution(arn)
+        assert record is not None
+        (work,) = engine.store.tasks([record.id])
+        engine.send_task_heartbeat(work.token)
+        engine.send_task_success(work.token, '"from outside"')
+        engine.step()
+        release.set()
+        engine.run_until_idle()
+        described = engine.describe_execution(arn)
+        assert (described["status"], described["output"]) == ("SUCCEEDED", '"from outside"')
+        with pytest.raises(TaskDoesNotExist):
+            engine.send_task_failure(work.token, "Late", "too late")
+
+
+def test_an_execution_whose_state_cannot_be_read_fails_alone(engine: Engine) -> None:
+    machine = engine.register_state_machine("waits", waiting(10))
+    broken = engine.start_execution(machine, "{}")
+    healthy = engine.start_execution(machine, "{}")
+    engine.step()
+    record = engine.store.execution(broken)
+    assert record is not None
+    with engine.store.transaction() as cursor:
+        cursor.execute(
+            engine.store.sql("UPDATE executions SET checkpoint = ? WHERE id = ?"),
+            ('{"version": 1, "garbage": true}', record.id),
+        )
+    engine.loop.cache.drop(record.id)
+    engine.run_until_idle()
+    failed = engine.describe_execution(broken)
+    assert failed["status"] == "FAILED"
+    assert failed["error"] == "States.Runtime"
+    assert failed["cause"].startswith("Stepline could not read this execution's saved state")
+    assert engine.describe_execution(healthy)["status"] == "SUCCEEDED"
+    assert_contiguous(events_of(engine, broken))
+
+
+def test_one_sqlite_file_serves_one_node(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path}/one.db"
+    with Engine(url, clock=FakeClock()), pytest.raises(EngineError, match="another Stepline node"):
+        Engine(url, clock=FakeClock())
+
+
+@pytest.mark.parametrize("execution_type", ["STANDARD", "EXPRESS"])
+def test_stopping_a_parent_stops_its_running_children(engine: Engine, execution_type: str) -> None:
+    definition = distributed(execution_type)
+    definition["States"]["Each"]["ItemProcessor"]["States"]["Nap"]["Seconds"] = 100
+    machine = engine.register_state_machine("fan", definition)
+    arn = engine.start_execution(machine, json.dumps([{"n": 1}, {"n": 2}]))
+    for _ in range(5):
+        engine.step()
+    engine.stop_execution(arn, error="Enough")
+    engine.run_until_idle()
+    assert engine.describe_execution(arn)["status"] == "ABORTED"
+    (run,) = engine.list_map_runs(arn)["mapRuns"]
+    described = engine.describe_map_run(run["mapRunArn"])
+    assert described["status"] == "ABORTED"
+    assert described["executionCounts"]["aborted"] == 2
+    assert described["executionCounts"]["running"] == 0
