@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -40,7 +40,9 @@ from stepline.runtime.effects import encode as encode_signal
 from stepline.runtime.transition import resume as resume_run
 from stepline.store import (
     Claim,
+    Definition,
     DuplicateExecution,
+    EventRecord,
     NewExecution,
     NewWakeup,
     SqlStore,
@@ -118,6 +120,7 @@ class Engine:
         self.loop.ended = self._ended
         self.loop.claimed_express = self._claimed_express
         self._sync_starts: list[ExpressRun] = []
+        self._express_writes: list[StepWrite] = []
         self._sync_lock = threading.Lock()
         self.express = ExpressRunner(self._submit_express, express_history_seconds)
         self._express_rows: dict[int, tuple[ExpressRun, int, int]] = {}
@@ -193,14 +196,52 @@ class Engine:
         self, state_machine_arn: str, input: str | None = None, *, name: str | None = None
     ) -> str:
         """Start an execution (Standard, or asynchronous Express); its ARN."""
+        definition, plan = self._latest(state_machine_arn)
+        new, events = self._new_execution(definition, plan, input, name)
+        try:
+            self.store.create_execution(new, NewWakeup("start", new.start_date), events)
+        except DuplicateExecution:
+            raise errors.ExecutionAlreadyExists(new.arn) from None
+        self._poll_at = 0.0
+        self.loop.wake.set()
+        return new.arn
+
+    def start_executions(
+        self,
+        state_machine_arn: str,
+        inputs: Sequence[str | None],
+        *,
+        names: Sequence[str | None] | None = None,
+    ) -> list[str]:
+        """Start many executions of one state machine in one transaction; their ARNs."""
+        definition, plan = self._latest(state_machine_arn)
+        batch = [
+            self._new_execution(definition, plan, text, names[index] if names else None)
+            for index, text in enumerate(inputs)
+        ]
+        if not batch:
+            return []
+        try:
+            self.store.create_executions(batch, NewWakeup("start", batch[0][0].start_date))
+        except DuplicateExecution as duplicate:
+            raise errors.ExecutionAlreadyExists(str(duplicate)) from None
+        self._poll_at = 0.0
+        self.loop.wake.set()
+        return [new.arn for new, _ in batch]
+
+    def _latest(self, state_machine_arn: str) -> tuple[Definition, Plan]:
         definition = self.store.latest_definition(state_machine_arn)
         if definition is None:
             raise errors.StateMachineDoesNotExist(state_machine_arn)
-        plan = self._plan(definition.id)
-        input_text = _checked_input(input)
+        return definition, self._plan(definition.id)
+
+    def _new_execution(
+        self, definition: Definition, plan: Plan, input_text: str | None, name: str | None
+    ) -> tuple[NewExecution, list[EventRecord]]:
+        text = _checked_input(input_text)
         run = start_execution(
             plan,
-            input_text,
+            text,
             clock=self.clock,
             execution_name=name,
             state_machine_name=definition.name,
@@ -208,29 +249,23 @@ class Engine:
             account=self.account,
             role_arn=self.role_arn,
         )
-        if plan.state_machine_type == "EXPRESS":
+        express = plan.state_machine_type == "EXPRESS"
+        if express:
             run.timeout_seconds = express_timeout(run.timeout_seconds)
         events = [history.to_record(event) for event in run.execution.log.drain()]
-        if plan.state_machine_type == "EXPRESS" and definition.logging_level not in (None, "ALL"):
+        if express and definition.logging_level not in (None, "ALL"):
             events = []  # an Express execution keeps only what its logging level asks
-        arn = run.execution.execution_arn
         new = NewExecution(
-            arn,
+            run.execution.execution_arn,
             run.execution.execution_object["Name"],
-            state_machine_arn,
+            definition.state_machine_arn,
             definition.id,
             definition.type,
-            input_text,
+            text,
             run.execution.now,
             dumps(run.checkpoint()),
         )
-        try:
-            self.store.create_execution(new, NewWakeup("start", run.execution.now), events)
-        except DuplicateExecution:
-            raise errors.ExecutionAlreadyExists(arn) from None
-        self._poll_at = 0.0
-        self.loop.wake.set()
-        return arn
+        return new, events
 
     def start_sync_execution(
         self,
@@ -523,6 +558,7 @@ class Engine:
         claim = self.loop.wake.is_set() or now >= self._poll_at
         self.loop.wake.clear()
         stepped = self.loop.step(now, claim=claim)
+        self._flush_express()
         if claim:
             due = self.store.next_due()
             self._poll_at = (
@@ -585,15 +621,22 @@ class Engine:
         ended = self.express.step(now)
         for express in ended:
             self._express_ended(express, now)
+        self._flush_express()
         return len(starts) + len(ended)
+
+    def _flush_express(self) -> None:
+        """Write the endings of asynchronous Express executions, all in one transaction."""
+        writes, self._express_writes = self._express_writes, []
+        if writes:
+            self.store.commit(self.node, writes)
+            with self._endings:
+                self._endings.notify_all()
 
     def _express_ended(self, express: ExpressRun, now: float) -> None:
         write = self.express.ending(express, now)
         if express.execution_id is not None:
             self._finish_async_express(express, write)
         express.ending.set_result(write)
-        with self._endings:
-            self._endings.notify_all()
 
     def _claimed_express(self, claim: Claim) -> bool:
         """An asynchronous Express execution claimed: run it here, in memory. Its start
@@ -638,7 +681,7 @@ class Engine:
         _, version, wakeup_id = self._express_rows.pop(express.execution_id)
         write.expected_version = version
         write.done_wakeups = [wakeup_id]
-        self.store.commit(self.node, [write])
+        self._express_writes.append(write)
 
     # Plumbing -------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ import psycopg
 from psycopg import errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from stepline.store.records import EventRecord
 from stepline.store.sql import SqlStore, StoreError
 
 CHANNEL = "stepline"
@@ -37,7 +38,6 @@ class PostgresStore(SqlStore):
             min_size=1,
             max_size=max_connections,
             open=False,
-            check=ConnectionPool.check_connection,
             kwargs={"autocommit": True},
         )
         try:
@@ -68,6 +68,26 @@ class PostgresStore(SqlStore):
             yield
         except (psycopg.OperationalError, errors.AdminShutdown, PoolTimeout) as error:
             raise StoreError(str(error).strip() or type(error).__name__) from error
+
+    def _insert_events(self, cursor: Any, events: list[tuple[int, EventRecord]]) -> None:
+        """Events by COPY: a pass100 execution writes about 200 at once, and COPY sends them
+        in one stream instead of one round trip each."""
+        if not events:
+            return
+        with cursor.copy(
+            "COPY events (execution_id, id, previous_id, timestamp, type, details) FROM STDIN"
+        ) as copy:
+            for execution_id, event in events:
+                copy.write_row(
+                    (
+                        execution_id,
+                        event.id,
+                        event.previous_id,
+                        event.timestamp,
+                        event.type,
+                        event.details,
+                    )
+                )
 
     def notify(self, cursor: Any) -> None:
         cursor.execute(f"NOTIFY {CHANNEL}")

@@ -213,6 +213,22 @@ class SqlStore:
             raise
         return execution_id
 
+    def create_executions(
+        self, batch: Sequence[tuple[NewExecution, Sequence[EventRecord]]], wakeup: NewWakeup
+    ) -> list[int]:
+        """Insert many RUNNING executions in one transaction, each with ``wakeup``; all or
+        none (``DuplicateExecution`` names the first ARN that exists already)."""
+        try:
+            with self.transaction() as cursor:
+                ids = [self._insert_execution(cursor, new, events) for new, events in batch]
+                self._insert_wakeups(cursor, [(execution_id, wakeup) for execution_id in ids])
+                self.notify(cursor)
+        except Exception as error:
+            if self.is_unique_violation(error):
+                raise DuplicateExecution(str(error)) from None
+            raise
+        return ids
+
     def _insert_execution(
         self, cursor: Any, new: NewExecution, events: Sequence[EventRecord]
     ) -> int:
@@ -484,11 +500,15 @@ class SqlStore:
     def claim(self, node: str, now: float, limit: int) -> list[Claim]:
         """Take up to ``limit`` executions with wake-ups due (the longest due first) that no
         other live node owns; rows another node is claiming at this moment are skipped."""
+        if not self.anything_due(now):
+            return []  # a read, not a write transaction, when nothing is due
         with self.transaction() as cursor:
+            # COALESCE keeps the owner out of the index choice: the query is driven by the
+            # wake-ups due (wakeups_by_due), not by every unowned (waiting) execution.
             found = self._run(
                 cursor,
                 "SELECT e.id FROM wakeups w JOIN executions e ON e.id = w.execution_id "
-                "WHERE w.due <= ? AND (e.owner IS NULL OR e.owner = ?) "
+                "WHERE w.due <= ? AND COALESCE(e.owner, '') IN ('', ?) "
                 f"ORDER BY w.due LIMIT ? {self.claim_lock}",
                 (now, node, limit * 4),
             ).fetchall()
@@ -521,6 +541,11 @@ class SqlStore:
             self._run_many(
                 cursor, "UPDATE wakeups SET due = ? WHERE id = ?", [(due, i) for i in wakeup_ids]
             )
+
+    def anything_due(self, now: float) -> bool:
+        with self.reading() as cursor:
+            row = self._run(cursor, "SELECT 1 FROM wakeups WHERE due <= ? LIMIT 1", (now,))
+            return row.fetchone() is not None
 
     def drop_wakeups(self, wakeup_ids: Sequence[int]) -> None:
         with self.transaction() as cursor:
