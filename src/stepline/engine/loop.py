@@ -118,6 +118,8 @@ class Loop:
         """Compiled plans by definition id (or why the definition does not compile)."""
         self._inbox: collections.deque[tuple[int, Signal]] = collections.deque()
         self._inbox_lock = threading.Lock()
+        self._uncertain: set[int] = set()
+        """Executions of a batch whose commit may or may not have happened."""
         self.wake = threading.Event()
         self.ended: Callable[[int, StepWrite], None] = lambda execution_id, write: None
         """Called for every execution a committed step ended."""
@@ -152,6 +154,8 @@ class Loop:
         """Advance what is ready at ``now``; how many executions moved."""
         answers = self._take_inbox()
         inputs: dict[int, list[Input]] = collections.defaultdict(list)
+        for execution_id in self._uncertain:
+            inputs[execution_id].append(Input("recover"))
         for execution_id, signal in answers:
             inputs[execution_id].append(Input("answer", signal=signal))
         versions: dict[int, int] = {}
@@ -167,12 +171,17 @@ class Loop:
             batch = self._advance(inputs, versions, now)
             lost = self.store.commit(self.node, batch.writes)
         except BaseException:
-            # Nothing of the batch was committed: forget what it did in memory, keep the
-            # answers it took for the next try (wake-ups are still rows).
+            # The batch may not have been committed, or may have been without this node
+            # hearing of it (the connection broke while it waited). Forget what it did in
+            # memory and keep the answers it took (applied again, they change nothing if it
+            # was); the next step recovers these executions: it dispatches again the work
+            # they await, which a commit this node did not hear of has queued.
             for execution_id in inputs:
                 self.cache.drop(execution_id)
+            self._uncertain.update(inputs)
             self._put_back(answers)
             raise
+        self._uncertain.clear()
         self._after_commit(batch, lost)
         return len(batch.writes)
 
@@ -308,7 +317,10 @@ class Loop:
         recovering = [key for key in batch.recovering if key not in lost]
         for task in self.store.tasks(recovering):
             run = batch.runs[task.execution_id]
-            if task.key in run.awaited:
+            just_started = {
+                dispatch.key for dispatch in batch.dispatches.get(task.execution_id, ())
+            }
+            if task.key in run.awaited and task.key not in just_started:
                 execution = run.execution
                 self.submit(
                     task.execution_id, dispatch_of(task), execution.region, execution.account
