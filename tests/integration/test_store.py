@@ -557,26 +557,51 @@ def test_a_node_that_leaves_gives_up_its_executions_at_once(store: SqlStore) -> 
         mine: None,
         theirs: "node-b",
     }
+    store.heartbeat("node-c", T0, 3600)
     assert due_kinds(store, "node-c", T0 + 1) == {mine: ["start", "recover"]}
     # node-a is forgotten: there is nothing left to release for it when its lease runs out.
     assert store.release_dead(T0 + 100, except_node="node-b") == []
 
 
-def test_single_node_recovery_releases_every_other_nodes_executions(store: SqlStore) -> None:
+def test_single_node_recovery_releases_every_nodes_executions(store: SqlStore) -> None:
     definition_id = add_machine(store)
     ids = {}
     for node in ("node-a", "node-b", "node-c"):
         store.heartbeat(node, T0, 30)
         ids[node] = start(store, definition_id, node)
         claim_one(store, node, T0, ids[node])
-    assert store.release_all_but("node-b", T0 + 1) == sorted([ids["node-a"], ids["node-c"]])
-    owners = {record.id: record.owner for record in store.executions()}
-    assert owners == {ids["node-a"]: None, ids["node-b"]: "node-b", ids["node-c"]: None}
+    # node-b starting again (a new process under the same name) on a file it serves alone
+    assert store.release_node("node-b", T0 + 1, everyone=True) == sorted(ids.values())
+    assert {record.owner for record in store.executions()} == {None}
     assert due_kinds(store, "node-d", T0 + 1) == {
-        ids["node-a"]: ["start", "recover"],
-        ids["node-c"]: ["start", "recover"],
+        execution_id: ["start", "recover"] for execution_id in ids.values()
     }
-    assert store.release_dead(T0 + 100) == [ids["node-b"]]  # the others were forgotten
+
+
+def test_a_node_starting_again_under_its_name_recovers_what_it_owned(store: SqlStore) -> None:
+    definition_id = add_machine(store)
+    store.heartbeat("node-a", T0, 30)
+    store.heartbeat("node-b", T0, 30)
+    mine = start(store, definition_id, "mine")
+    claim_one(store, "node-a", T0, mine)
+    theirs = start(store, definition_id, "theirs")
+    claim_one(store, "node-b", T0, theirs)
+    assert store.release_node("node-a", T0 + 1) == [mine]
+    owners = {record.id: record.owner for record in store.executions()}
+    assert owners == {mine: None, theirs: "node-b"}
+
+
+def test_executions_of_a_forgotten_node_are_released_later(store: SqlStore) -> None:
+    definition_id = add_machine(store)
+    orphan = start(store, definition_id, "orphan")
+    store.heartbeat("node-a", T0, 30)
+    claim_one(store, "node-a", T0, orphan)
+    store.leave("node-a", T0)  # gone, but suppose its execution had been held meanwhile
+    with store.transaction() as cursor:
+        cursor.execute(
+            store.sql("UPDATE executions SET owner = ? WHERE id = ?"), ("node-a", orphan)
+        )
+    assert store.release_dead(T0 + 1) == [orphan]
 
 
 # Housekeeping --------------------------------------------------------------------------------

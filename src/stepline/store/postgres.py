@@ -29,16 +29,30 @@ _MIGRATION_LOCK = 0x5354_4550  # an advisory lock id of our own ("STEP")
 class PostgresStore(SqlStore):
     dialect = "postgresql"
     lock_rows = "FOR UPDATE"
+    skip_locked = "FOR UPDATE SKIP LOCKED"
     claim_lock = "FOR UPDATE OF e SKIP LOCKED"
 
-    def __init__(self, url: str, *, max_connections: int = 8) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_connections: int = 8,
+        lock_timeout: float = 2.0,
+        idle_transaction_timeout: float = 5.0,
+    ) -> None:
         self.url = url
+        # A node frozen (or cut off) inside a transaction must not hold its locks for long:
+        # the server ends such a session, and a statement waits for a lock at most so long.
+        options = (
+            f"-c lock_timeout={int(lock_timeout * 1000)} "
+            f"-c idle_in_transaction_session_timeout={int(idle_transaction_timeout * 1000)}"
+        )
         self.pool = ConnectionPool(
             url,
             min_size=1,
             max_size=max_connections,
             open=False,
-            kwargs={"autocommit": True},
+            kwargs={"autocommit": True, "options": options},
         )
         try:
             self.pool.open(wait=True, timeout=30)

@@ -58,6 +58,8 @@ class SqlStore:
     dialect = ""
     lock_rows = ""
     """What a SELECT appends to lock the rows it reads until the transaction ends."""
+    skip_locked = ""
+    """What a SELECT appends to lock its rows, skipping those another transaction holds."""
     claim_lock = ""
     """What the claim's SELECT appends to lock the executions it picks, skipping those another
     transaction holds (PostgreSQL's ``FOR UPDATE OF e SKIP LOCKED``)."""
@@ -441,46 +443,51 @@ class SqlStore:
     def release_dead(
         self, now: float, *, except_node: str | None = None, due: float | None = None
     ) -> list[int]:
-        """Executions owned by nodes whose lease has run out (at wall-clock ``now``) lose
-        their owner and get a ``recover`` wake-up due at ``due`` (the engine's own time, by
-        default ``now``); the dead nodes are forgotten. The execution ids released."""
+        """Nodes whose lease has run out (at wall-clock ``now``) are forgotten, and every
+        execution owned by a node that is not registered loses its owner and gets a
+        ``recover`` wake-up due at ``due`` (the engine's own time; by default ``now``). Rows
+        another transaction holds are skipped this time (a node frozen inside a commit must
+        not stop the others); they are released at a later call. The execution ids released."""
         with self.transaction() as cursor:
             dead = [
                 row[0]
                 for row in self._run(
                     cursor,
-                    "SELECT id FROM nodes WHERE lease_until < ? " + self.lock_rows,
+                    f"SELECT id FROM nodes WHERE lease_until < ? {self.skip_locked}",
                     (now,),
                 ).fetchall()
                 if row[0] != except_node
             ]
-            if not dead:
-                return []
-            released = self._release(
+            if dead:
+                marks = self._marks(len(dead))
+                self._run(cursor, f"DELETE FROM nodes WHERE id IN ({marks})", dead)
+            return self._release(
                 cursor,
-                f"owner IN ({self._marks(len(dead))})",
-                tuple(dead),
+                "owner IS NOT NULL AND owner NOT IN (SELECT id FROM nodes)",
+                (),
                 now if due is None else due,
             )
-            self._run(cursor, f"DELETE FROM nodes WHERE id IN ({self._marks(len(dead))})", dead)
-        return released
 
-    def release_all_but(self, node: str, now: float) -> list[int]:
-        """Single-node recovery: every execution owned by another node is released."""
+    def release_node(self, node: str, now: float, *, everyone: bool = False) -> list[int]:
+        """A node starting: what an earlier process under its name owned is released (that
+        process is gone); with ``everyone`` (SQLite, one node per file), what any node owned,
+        and every other node is forgotten."""
         with self.transaction() as cursor:
-            released = self._release(cursor, "owner IS NOT NULL AND owner <> ?", (node,), now)
-            self._run(cursor, "DELETE FROM nodes WHERE id <> ?", (node,))
-        return released
+            if everyone:
+                self._run(cursor, "DELETE FROM nodes WHERE id <> ?", (node,))
+                return self._release(cursor, "owner IS NOT NULL", (), now)
+            return self._release(cursor, "owner = ?", (node,), now)
 
     def _release(
         self, cursor: Any, condition: str, parameters: Sequence[Any], now: float
     ) -> list[int]:
         rows = self._run(
             cursor,
-            f"UPDATE executions SET owner = NULL WHERE {condition} RETURNING id",
+            "UPDATE executions SET owner = NULL WHERE id IN "
+            f"(SELECT id FROM executions WHERE {condition} {self.skip_locked}) RETURNING id",
             parameters,
         ).fetchall()
-        released = [int(row[0]) for row in rows]
+        released = sorted(int(row[0]) for row in rows)
         if released:
             # Start wake-ups are due again at once (an Express run that was running there held
             # its own back while it ran).
