@@ -39,9 +39,10 @@ from stepline.runtime import (
     compile_definition,
     start_execution,
 )
+from stepline.runtime.checkpoint import resume
 from stepline.runtime.effects import Dispatch, Signal, StartExecution
 from stepline.runtime.functions import FunctionRegistry
-from stepline.runtime.transition import ExecutionRun, resume
+from stepline.runtime.transition import ExecutionRun
 from stepline.store import Claim, NewExecution, SqlStore, StepWrite
 
 log = logging.getLogger("stepline.engine")

@@ -22,8 +22,8 @@ from stepline.engine.express import ExpressRun, ExpressRunner
 from stepline.engine.loop import EXPRESS_LIMIT_SECONDS, Loop
 from stepline.engine.workers import Workers
 from stepline.runtime import Clock, FunctionRegistry, Plan, SystemClock
+from stepline.runtime.checkpoint import resume as resume_run
 from stepline.runtime.effects import Dispatch, Signal
-from stepline.runtime.transition import resume as resume_run
 from stepline.store import Claim, SqlStore, StepWrite, StoreError, open_store
 
 log = logging.getLogger("stepline.engine")

@@ -26,6 +26,7 @@ from stepline.runtime.effects import (
     Cancel,
     Dispatch,
     Effect,
+    Routine,
     Signal,
     StartExecution,
     StartTimer,
@@ -211,3 +212,36 @@ def _answer(key: int, result: Callable[[], JSON]) -> Signal:
         return TaskSucceeded(key, result())
     except StatesError as error:
         return TaskFailed(key, error.error, error.cause)
+
+
+class RoutineRun:
+    """A single routine driven like an execution (TestState runs one state's this way)."""
+
+    def __init__(
+        self,
+        execution: Execution,
+        routine: Routine[Any],
+        functions: FunctionRegistry,
+        clock: Clock,
+    ) -> None:
+        self.execution = execution
+        self.routine = routine
+        self.functions = functions
+        self.clock = clock
+        self.result: Any = None
+        self.finished = False
+
+    def start(self, now: float | None = None) -> list[Effect]:
+        return self._send(None, now)
+
+    def advance(self, signal: Signal, now: float | None = None) -> list[Effect]:
+        return self._send(signal, now)
+
+    def _send(self, signal: Signal | None, now: float | None) -> list[Effect]:
+        self.execution.now = self.clock.now().timestamp() if now is None else now
+        try:
+            effects: list[Effect] = self.routine.send(signal)
+        except StopIteration as stop:
+            self.finished, self.result = True, stop.value
+            return []
+        return effects

@@ -17,6 +17,7 @@ from stepline.asl.definitions import format_invalid_definition, parse_state_mach
 from stepline.asl.diagnostics import Diagnostic
 from stepline.asl.jsontext import loads
 from stepline.asl.scope import JSON
+from stepline.runtime.checkpoint import resume as resume_run
 from stepline.runtime.clock import Clock, SystemClock, format_timestamp
 from stepline.runtime.events import EventLog, HistoryEvent, Json
 from stepline.runtime.frame import NOT_TRUNCATED, Execution, Frame
@@ -24,7 +25,6 @@ from stepline.runtime.functions import FunctionRegistry
 from stepline.runtime.machine import MachinePlan
 from stepline.runtime.states import compile_machine
 from stepline.runtime.transition import ExecutionRun, Status, begin
-from stepline.runtime.transition import resume as resume_run
 
 
 class InvalidDefinitionError(ValueError):

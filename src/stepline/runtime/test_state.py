@@ -28,7 +28,7 @@ from stepline.asl.jsontext import dumps, loads
 from stepline.asl.model import MapState, Retrier, StateMachine
 from stepline.asl.scope import JSON
 from stepline.runtime.clock import Clock, FakeClock, SystemClock, format_timestamp
-from stepline.runtime.driver import drive
+from stepline.runtime.driver import RoutineRun, drive
 from stepline.runtime.effects import Routine
 from stepline.runtime.entry import Entry
 from stepline.runtime.events import EventLog, Json
@@ -37,7 +37,6 @@ from stepline.runtime.frame import NOT_TRUNCATED, Execution, Frame
 from stepline.runtime.functions import FunctionRegistry
 from stepline.runtime.resources import Invocation
 from stepline.runtime.state_plan import StatePlan, Step
-from stepline.runtime.transition import RoutineRun
 
 T = TypeVar("T")
 

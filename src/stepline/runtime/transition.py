@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from stepline.asl.errors import RUNTIME, TIMEOUT, StatesError
-from stepline.asl.jsontext import loads
 from stepline.asl.scope import JSON
 from stepline.runtime.clock import Clock, SystemClock
 from stepline.runtime.cursor import Cursor
@@ -30,18 +29,17 @@ from stepline.runtime.effects import (
     ANSWERS,
     Cancel,
     Effect,
-    Routine,
     Signal,
     StartTimer,
     TaskHeartbeat,
     TaskStarted,
 )
-from stepline.runtime.events import HISTORY_LIMIT, EventLog, HistoryLimitReached, Json
+from stepline.runtime.events import HISTORY_LIMIT, HistoryLimitReached, Json
 from stepline.runtime.fanout import Unit
 from stepline.runtime.frame import NOT_TRUNCATED, Execution, Frame
 from stepline.runtime.functions import FunctionRegistry
 from stepline.runtime.machine import MachinePlan
-from stepline.runtime.machine_run import CheckpointError, MachineRun
+from stepline.runtime.machine_run import MachineRun
 
 Status = Literal["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
 
@@ -420,106 +418,3 @@ def begin(
     run = ExecutionRun(machine, execution, **options)
     run._input = (data, text)
     return run
-
-
-def resume(
-    machine: MachinePlan,
-    saved: dict[str, Any],
-    *,
-    functions: FunctionRegistry | None = None,
-    clock: Clock | None = None,
-) -> ExecutionRun:
-    """The run ``checkpoint`` saved, rebuilt on ``machine`` (the same definition's plan).
-
-    Raises ``CheckpointError`` when ``saved`` is not a checkpoint of this plan.
-    """
-    try:
-        return _resume(machine, saved, functions, clock)
-    except CheckpointError:
-        raise
-    except (KeyError, TypeError, ValueError, AttributeError, AssertionError) as error:
-        raise CheckpointError(f"not a checkpoint: {type(error).__name__}: {error}") from error
-
-
-def _resume(
-    machine: MachinePlan,
-    saved: dict[str, Any],
-    functions: FunctionRegistry | None,
-    clock: Clock | None,
-) -> ExecutionRun:
-    if saved.get("version") != CHECKPOINT_VERSION:
-        raise CheckpointError(f"unknown checkpoint version {saved.get('version')!r}")
-    next_id, next_key, draws = saved["counters"]
-    counters = (int(next_id), int(next_key), int(draws))
-    execution = Execution(
-        log=EventLog(counters[0]),
-        execution_object=saved["execution"],
-        state_machine_object=saved["stateMachine"],
-        seed=bytes.fromhex(saved["seed"]),
-        now=saved["now"],
-        region=saved["region"],
-        account=saved["account"],
-        execution_arn=saved["arn"],
-    )
-    run = ExecutionRun(
-        machine,
-        execution,
-        timeout_seconds=saved["timeoutSeconds"],
-        functions=functions,
-        clock=clock,
-    )
-    run.begun = saved["begun"]
-    ending = saved.get("ending")
-    if ending is not None:
-        run.result = Ending(ending["status"], ending["output"], ending["error"], ending["cause"])
-        run.redrive_point = saved.get("redrive")
-    elif not run.begun:
-        text = saved["input"]
-        run._input = (loads(text) if text is not None else {}, text)
-    else:
-        execution.log.replaying = True
-        try:
-            run.root.restore(saved["root"])
-        finally:
-            execution.log.replaying = False
-        deadline = saved["deadline"]
-        if deadline is not None:
-            key, due = deadline
-            run.deadline_key = key
-            run.restored(StartTimer(key, due, 0.0), None, started=False)
-    execution.set_counters(counters)
-    execution.now = saved["now"]
-    return run
-
-
-class RoutineRun:
-    """A single routine driven like an execution (TestState runs one state's this way)."""
-
-    def __init__(
-        self,
-        execution: Execution,
-        routine: Routine[Any],
-        functions: FunctionRegistry,
-        clock: Clock,
-    ) -> None:
-        self.execution = execution
-        self.routine = routine
-        self.functions = functions
-        self.clock = clock
-        self.result: Any = None
-        self.finished = False
-
-    def start(self, now: float | None = None) -> list[Effect]:
-        return self._send(None, now)
-
-    def advance(self, signal: Signal, now: float | None = None) -> list[Effect]:
-        return self._send(signal, now)
-
-    def _send(self, signal: Signal | None, now: float | None) -> list[Effect]:
-        self.execution.now = self.clock.now().timestamp() if now is None else now
-        try:
-            effects: list[Effect] = self.routine.send(signal)
-        except StopIteration as stop:
-            self.finished, self.result = True, stop.value
-            return []
-        return effects

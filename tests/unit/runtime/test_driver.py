@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 
 from stepline.runtime import FakeClock, FunctionRegistry, SystemClock, compile_definition
-from stepline.runtime.driver import drive
+from stepline.runtime.driver import RoutineRun, drive
 from stepline.runtime.effects import Routine
 from stepline.runtime.execution import execution_result, start_execution
 from stepline.runtime.functions import FunctionRegistry as Registry
-from stepline.runtime.transition import RoutineRun
 
 FUNCTION = "arn:aws:lambda:us-east-1:111111111111:function:"
 
