@@ -52,12 +52,17 @@ class Node:
         express_history_seconds: float = 86_400.0,
         role_arn: str | None = None,
     ) -> None:
-        self.store = open_store(store) if isinstance(store, str) else store
+        self.node = node or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        if isinstance(store, str):
+            postgres = store.startswith(("postgresql://", "postgres://"))
+            named: dict[str, Any] = {"application_name": self.node} if postgres else {}
+            self.store = open_store(store, **named)
+        else:
+            self.store = store
         self.clock: Clock = clock or SystemClock()
         self.functions = functions or FunctionRegistry()
         self.region, self.account = region, account
         self.role_arn = role_arn
-        self.node = node or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
         self.workers = Workers(self.functions, self._post, self.clock, workers)

@@ -76,6 +76,9 @@ class SqlBase:
     def notify(self, cursor: Any) -> None:
         """Wake other nodes: new work is due now (PostgreSQL's NOTIFY)."""
 
+    def end_sessions(self, cursor: Any, nodes: Sequence[str]) -> None:
+        """End the database sessions of ``nodes`` (PostgreSQL; SQLite has none to end)."""
+
     def is_unique_violation(self, error: BaseException) -> bool:
         raise NotImplementedError
 

@@ -54,6 +54,17 @@ class Claims(SqlBase):
             if dead:
                 marks = self._marks(len(dead))
                 self._run(cursor, f"DELETE FROM nodes WHERE id IN ({marks})", dead)
+            orphaned = [
+                row[0]
+                for row in self._run(
+                    cursor,
+                    "SELECT DISTINCT owner FROM executions "
+                    "WHERE owner IS NOT NULL AND owner NOT IN (SELECT id FROM nodes)",
+                ).fetchall()
+            ]
+            # A dead node may be only frozen, its sessions still holding the rows it locked:
+            # end them, so that what it owned can be released (now, or at the next call).
+            self.end_sessions(cursor, sorted(set(dead) | set(orphaned)))
             return self._release(
                 cursor,
                 "owner IS NOT NULL AND owner NOT IN (SELECT id FROM nodes)",

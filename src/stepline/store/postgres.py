@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import psycopg
@@ -39,20 +39,28 @@ class PostgresStore(SqlStore):
         max_connections: int = 8,
         lock_timeout: float = 2.0,
         idle_transaction_timeout: float = 5.0,
+        statement_timeout: float = 5.0,
+        application_name: str | None = None,
     ) -> None:
         self.url = url
         # A node frozen (or cut off) inside a transaction must not hold its locks for long:
-        # the server ends such a session, and a statement waits for a lock at most so long.
+        # the server ends a session left idle in a transaction, or a statement left waiting
+        # (a COPY whose data stopped coming), and a statement waits for a lock so long at most.
         options = (
             f"-c lock_timeout={int(lock_timeout * 1000)} "
+            f"-c statement_timeout={int(statement_timeout * 1000)} "
             f"-c idle_in_transaction_session_timeout={int(idle_transaction_timeout * 1000)}"
         )
+        connection_options: dict[str, Any] = {"autocommit": True, "options": options}
+        if application_name is not None:
+            # The node's name: what other nodes end when its lease runs out (end_sessions).
+            connection_options["application_name"] = application_name[:63]
         self.pool = ConnectionPool(
             url,
             min_size=1,
             max_size=max_connections,
             open=False,
-            kwargs={"autocommit": True, "options": options},
+            kwargs=connection_options,
         )
         try:
             self.pool.open(wait=True, timeout=30)
@@ -102,6 +110,19 @@ class PostgresStore(SqlStore):
                         event.details,
                     )
                 )
+
+    def end_sessions(self, cursor: Any, nodes: Sequence[str]) -> None:
+        """Terminate the sessions of dead nodes (by their ``application_name``): a node frozen
+        inside a transaction, or blocked writing to or reading from its socket, holds its
+        row locks until its session ends, and neither a statement timeout nor an idle timeout
+        reaches a backend blocked on client I/O."""
+        if nodes:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND application_name = ANY(%s)",
+                ([node[:63] for node in nodes],),
+            )
 
     def notify(self, cursor: Any) -> None:
         cursor.execute(f"NOTIFY {CHANNEL}")
