@@ -465,3 +465,24 @@ def test_stopping_a_parent_stops_its_running_children(engine: Engine, execution_
     assert described["status"] == "ABORTED"
     assert described["executionCounts"]["aborted"] == 2
     assert described["executionCounts"]["running"] == 0
+
+
+def test_jittered_back_offs_run_to_the_end_on_a_fake_clock(store_url: str) -> None:
+    """A jittered back-off is due at a time with more digits than a fake clock's
+    microseconds: run_until_idle must still get past it."""
+
+    def failing(event: Any, context: Any) -> Any:
+        raise RuntimeError("always")
+
+    retry = [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 3, "MaxAttempts": 4,
+              "BackoffRate": 1.7, "JitterStrategy": "FULL"}]  # fmt: skip
+    definition = {"StartAt": "T", "States": task("T", "failing", Retry=retry, End=True)}
+    functions = FunctionRegistry({"failing": failing})
+    with Engine(store_url, functions=functions, clock=FakeClock()) as engine:
+        machine = engine.register_state_machine("jitter", definition)
+        arns = engine.start_executions(machine, ["{}"] * 20)
+        runner = threading.Thread(target=engine.run_until_idle, daemon=True)
+        runner.start()
+        runner.join(timeout=60)
+        assert not runner.is_alive(), "run_until_idle is stuck on a back-off"
+        assert {engine.describe_execution(arn)["status"] for arn in arns} == {"FAILED"}

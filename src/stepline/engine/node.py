@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import socket
 import threading
@@ -209,7 +210,9 @@ class Node:
                 return
             if due > now:
                 if advance is not None:
-                    advance(due - now)
+                    # To the next microsecond past it: a fake clock keeps microseconds, and a
+                    # jittered back-off's due time has more digits than that.
+                    advance(math.ceil((due - now) * 1e6) / 1e6 + 1e-6)
                 else:
                     time.sleep(min(due - now, 1.0))
 
