@@ -210,9 +210,10 @@ class Node:
                 return
             if due > now:
                 if advance is not None:
-                    # To the next microsecond past it: a fake clock keeps microseconds, and a
-                    # jittered back-off's due time has more digits than that.
-                    advance(math.ceil((due - now) * 1e6) / 1e6 + 1e-6)
+                    # Rounded up to a microsecond: a fake clock keeps microseconds, and a
+                    # jittered back-off's due time has more digits than that (a step smaller
+                    # than a microsecond would not move the clock at all).
+                    advance(math.ceil((due - now) * 1e6) / 1e6)
                 else:
                     time.sleep(min(due - now, 1.0))
 

@@ -62,9 +62,11 @@ class Claims(SqlBase):
                     "WHERE owner IS NOT NULL AND owner NOT IN (SELECT id FROM nodes)",
                 ).fetchall()
             ]
-            # A dead node may be only frozen, its sessions still holding the rows it locked:
-            # end them, so that what it owned can be released (now, or at the next call).
-            self.end_sessions(cursor, sorted(set(dead) | set(orphaned)))
+            # A dead node that owned executions may be only frozen, its sessions still holding
+            # the rows it locked: end them, so that what it owned can be released (now, or at
+            # the next call). One that owned nothing (an engine used only to start executions,
+            # whose loop does not run) is left alone.
+            self.end_sessions(cursor, sorted(orphaned))
             return self._release(
                 cursor,
                 "owner IS NOT NULL AND owner NOT IN (SELECT id FROM nodes)",
