@@ -54,14 +54,16 @@ def started_tasks(engine: Engine, arn: str) -> int:
     return len(engine.store.tasks([record.id]))
 
 
-def test_work_a_dead_node_dispatched_is_dispatched_again_by_the_next(store_url: str) -> None:
-    calls = Calls()
+def crash_while_working(
+    store_url: str, calls: Calls, machine_type: str = "STANDARD"
+) -> tuple[str, Engine]:
+    """A first node starts an execution and dies while its worker is in the call; the next
+    node, joining once the first one's lease has run out, and the execution's ARN."""
     functions = FunctionRegistry({"work": calls})
-    definition = TASK
     first = Engine(
         store_url, functions=functions, clock=FakeClock(), node="first", lease_seconds=0.5
     )
-    machine = first.register_state_machine("work", definition)
+    machine = first.register_state_machine("work", TASK, type=machine_type)
     arn = first.start_execution(machine, '{"n": 1}')
     first.step()
     deadline = time.monotonic() + 10
@@ -73,6 +75,12 @@ def test_work_a_dead_node_dispatched_is_dispatched_again_by_the_next(store_url: 
     second = Engine(
         store_url, functions=functions, clock=FakeClock(), node="second", lease_seconds=0.5
     )
+    return arn, second
+
+
+def test_work_a_dead_node_dispatched_is_dispatched_again_by_the_next(store_url: str) -> None:
+    calls = Calls()
+    arn, second = crash_while_working(store_url, calls)
     try:
         second.run_until_idle()
         described = second.describe_execution(arn)
@@ -88,26 +96,10 @@ def test_work_a_dead_node_dispatched_is_dispatched_again_by_the_next(store_url: 
 
 def test_an_accepted_express_start_runs_again_when_its_node_dies(store_url: str) -> None:
     calls = Calls()
-    functions = FunctionRegistry({"work": calls})
-    definition = TASK
-    first = Engine(
-        store_url, functions=functions, clock=FakeClock(), node="first", lease_seconds=0.5
-    )
-    machine = first.register_state_machine("fast", definition, type="EXPRESS")
-    arn = first.start_execution(machine, '{"n": 2}')
-    first.step()
-    deadline = time.monotonic() + 10
-    while calls.count == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    abandon(first)
-    time.sleep(0.6)
-    second = Engine(
-        store_url, functions=functions, clock=FakeClock(), node="second", lease_seconds=0.5
-    )
+    arn, second = crash_while_working(store_url, calls, "EXPRESS")
     try:
         second.run_until_idle()
-        described = second.describe_execution(arn)
-        assert described["status"] == "SUCCEEDED"
+        assert second.describe_execution(arn)["status"] == "SUCCEEDED"
         assert calls.count == 2  # at least once, as AWS runs asynchronous Express executions
     finally:
         calls.release.set()

@@ -154,7 +154,7 @@ def _run_on_engine(case: Case, names: Names, runtime: Any) -> str | None:
 def _run_checkpointed(plan: Any, input_text: str | None, **options: Any) -> Any:
     """Run an execution whose every transition goes through a checkpoint, as JSON text, and a
     rebuild from it; the result as ``run_execution`` gives it."""
-    from stepline.runtime import ExecutionResult, checkpoint, resume  # noqa: PLC0415
+    from stepline.runtime import checkpoint, execution_result, resume  # noqa: PLC0415
     from stepline.runtime.in_process import drive_run  # noqa: PLC0415
 
     run = _import_runtime().start_execution(plan, input_text, **options)
@@ -170,15 +170,7 @@ def _run_checkpointed(plan: Any, input_text: str | None, **options: Any) -> Any:
     drive_run(run, between=rebuild)
     final = latest[0]
     events.extend(final.execution.log.drain())
-    ending = final.result
-    return ExecutionResult(
-        ending.status,
-        ending.output,
-        ending.error,
-        ending.cause,
-        events,
-        run.execution.execution_arn,
-    )
+    return execution_result(final, events)
 
 
 def normalise_history(

@@ -180,8 +180,11 @@ def resume(
     return resume_run(plan.machine, saved, functions=functions, clock=clock)
 
 
-def execution_result(run: ExecutionRun) -> ExecutionResult:
-    """What a finished run produced: its status, output or error, and history."""
+def execution_result(
+    run: ExecutionRun, events: list[HistoryEvent] | None = None
+) -> ExecutionResult:
+    """What a finished run produced: its status, output or error, and history (``events``,
+    when they were drained from the run's log as it went)."""
     ending = run.result
     if ending is None:
         raise ValueError("the execution has not ended")
@@ -191,6 +194,6 @@ def execution_result(run: ExecutionRun) -> ExecutionResult:
         ending.output,
         ending.error,
         ending.cause,
-        execution.log.events,
+        execution.log.events if events is None else events,
         execution.execution_arn,
     )
