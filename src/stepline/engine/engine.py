@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Self
 
 from stepline.asl.jsontext import dumps, loads
-from stepline.engine import errors, history
+from stepline.engine import arns, errors, history
 from stepline.engine.express import ExpressRun
 from stepline.engine.loop import express_timeout
+from stepline.engine.machines import Machines
 from stepline.engine.node import Node
 from stepline.engine.replay import replay_difference
-from stepline.runtime import InvalidDefinitionError, Plan, compile_definition, start_execution
+from stepline.runtime import Plan, start_execution
 from stepline.runtime.effects import Signal, TaskFailed, TaskHeartbeat, TaskSucceeded
 from stepline.runtime.effects import encode as encode_signal
 from stepline.runtime.transition import ExecutionRun
@@ -30,6 +32,7 @@ from stepline.store import (
     EventRecord,
     NewExecution,
     NewWakeup,
+    StepWrite,
     StoreError,
 )
 from stepline.store.records import TERMINAL_STATUSES
@@ -51,7 +54,31 @@ class SyncResult:
     cause: str | None
 
 
-class Engine(Node):
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a start names, resolved: the state machine, the definition and plan to run, the
+    role, and the version and alias it went through."""
+
+    machine_arn: str
+    definition: Definition
+    plan: Plan
+    role: str
+    version_arn: str | None
+    alias_arn: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStart:
+    """A synchronous Express execution handed to the loop; ``ending`` resolves when it ends."""
+
+    target: Target
+    run: ExecutionRun
+    input: str
+    start_date: float
+    ending: Future[StepWrite]
+
+
+class Engine(Node, Machines):
     """One node of Stepline's durable engine.
 
     ``store`` is a store or a URL (``sqlite:///PATH``, ``postgresql://...``). ``cache_size``
@@ -66,44 +93,24 @@ class Engine(Node):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    # State machines ------------------------------------------------------------------------
-
-    def register_state_machine(
-        self,
-        name: str,
-        definition: str | Mapping[str, Any],
-        *,
-        type: str = "STANDARD",
-        logging_level: str | None = None,
-    ) -> str:
-        """Validate, compile and store a definition under ``name``; the state machine's ARN.
-
-        Registering a name again adds a new definition: executions started from then on run
-        it, those running keep theirs.
-        """
-        text = definition if isinstance(definition, str) else dumps(dict(definition))
-        try:
-            compile_definition(text, state_machine_type=type)
-        except InvalidDefinitionError as error:
-            raise errors.InvalidDefinition(error.message) from None
-        arn = f"arn:aws:states:{self.region}:{self.account}:stateMachine:{name}"
-        self.store.add_definition(
-            arn, name, type, text, now=self._now(), logging_level=logging_level
-        )
-        return arn
-
     # Executions --------------------------------------------------------------------------
 
     def start_execution(
-        self, state_machine_arn: str, input: str | None = None, *, name: str | None = None
+        self,
+        state_machine_arn: str,
+        input: str | None = None,
+        *,
+        name: str | None = None,
+        trace_header: str | None = None,
     ) -> str:
-        """Start an execution (Standard, or asynchronous Express); its ARN."""
-        definition, plan = self._latest(state_machine_arn)
-        new, events = self._new_execution(definition, plan, input, name)
+        """StartExecution (Standard, or asynchronous Express) of a state machine, a version or
+        an alias; the execution's ARN."""
+        target = self._target(state_machine_arn)
+        new, events = self._new_execution(target, input, name, trace_header)
         try:
             self.store.create_execution(new, NewWakeup("start", new.start_date), events)
         except DuplicateExecution:
-            raise errors.ExecutionAlreadyExists(new.arn) from None
+            raise errors.ExecutionAlreadyExists(f"Execution Already Exists: '{new.arn}'") from None
         self.nudge()
         return new.arn
 
@@ -115,9 +122,9 @@ class Engine(Node):
         names: Sequence[str | None] | None = None,
     ) -> list[str]:
         """Start many executions of one state machine in one transaction; their ARNs."""
-        definition, plan = self._latest(state_machine_arn)
+        target = self._target(state_machine_arn)
         batch = [
-            self._new_execution(definition, plan, text, names[index] if names else None)
+            self._new_execution(target, text, names[index] if names else None, None)
             for index, text in enumerate(inputs)
         ]
         if not batch:
@@ -129,49 +136,55 @@ class Engine(Node):
         self.nudge()
         return [new.arn for new, _ in batch]
 
-    def _latest(self, state_machine_arn: str) -> tuple[Definition, Plan]:
-        definition = self.store.latest_definition(state_machine_arn)
-        if definition is None:
-            raise errors.StateMachineDoesNotExist(state_machine_arn)
-        return definition, self._plan(definition.id)
+    def _target(self, arn: str) -> Target:
+        machine, definition_id, role, version_arn, alias_arn = self.resolve(arn)
+        definition = self.store.definition(definition_id)
+        if definition is None or machine.status != "ACTIVE":
+            raise errors.StateMachineDoesNotExist(f"State Machine Does Not Exist: '{arn}'")
+        plan = self._plan(definition.id)
+        return Target(machine.arn, definition, plan, role, version_arn, alias_arn)
 
     def _new_execution(
-        self, definition: Definition, plan: Plan, input_text: str | None, name: str | None
+        self, target: Target, input_text: str | None, name: str | None, trace_header: str | None
     ) -> tuple[NewExecution, list[EventRecord]]:
         text = _checked_input(input_text)
-        run = self._start_run(definition, plan, text, name)
-        express = plan.state_machine_type == "EXPRESS"
+        if name is not None:
+            arns.check_name(name)
+        run = self._start_run(target, text, name)
+        definition = target.definition
+        express = target.plan.state_machine_type == "EXPRESS"
         events = [history.to_record(event) for event in run.execution.log.drain()]
         if express and definition.logging_level not in (None, "ALL"):
             events = []  # an Express execution keeps only what its logging level asks
         new = NewExecution(
             run.execution.execution_arn,
             run.execution.execution_object["Name"],
-            definition.state_machine_arn,
+            target.machine_arn,
             definition.id,
             definition.type,
             text,
             run.execution.now,
             dumps(run.checkpoint()),
+            version_arn=target.version_arn,
+            alias_arn=target.alias_arn,
+            trace_header=trace_header,
         )
         return new, events
 
-    def _start_run(
-        self, definition: Definition, plan: Plan, text: str, name: str | None
-    ) -> ExecutionRun:
+    def _start_run(self, target: Target, text: str, name: str | None) -> ExecutionRun:
         """An execution's run with its ExecutionStarted recorded (Express ones capped at
         AWS's five minutes)."""
         run = start_execution(
-            plan,
+            target.plan,
             text,
             clock=self.clock,
             execution_name=name,
-            state_machine_name=definition.name,
+            state_machine_name=target.definition.name,
             region=self.region,
             account=self.account,
-            role_arn=self.role_arn,
+            role_arn=target.role,
         )
-        if plan.state_machine_type == "EXPRESS":
+        if target.plan.state_machine_type == "EXPRESS":
             run.timeout_seconds = express_timeout(run.timeout_seconds)
         return run
 
@@ -183,43 +196,61 @@ class Engine(Node):
         name: str | None = None,
         timeout: float | None = None,
     ) -> SyncResult:
-        """Run an Express execution and wait for its ending (at most once: nothing is written
-        before it ends). The engine's loop must be running (``start``) or be stepped by
-        another thread."""
-        definition = self.store.latest_definition(state_machine_arn)
-        if definition is None:
-            raise errors.StateMachineDoesNotExist(state_machine_arn)
-        if definition.type != "EXPRESS":
+        """StartSyncExecution: run an Express execution and wait for its ending (at most
+        once: nothing is written before it ends). The loop must be running (``start``) or
+        be stepped by another thread."""
+        started = self.begin_sync_execution(state_machine_arn, input, name=name)
+        return self.end_sync_execution(started, started.ending.result(timeout=timeout))
+
+    def begin_sync_execution(
+        self,
+        state_machine_arn: str,
+        input: str | None = None,
+        *,
+        name: str | None = None,
+    ) -> SyncStart:
+        """Hand a synchronous Express execution to the loop; ``ending`` resolves when it ends
+        (a server awaits it without holding a thread), then ``end_sync_execution``."""
+        target = self._target(state_machine_arn)
+        if target.definition.type != "EXPRESS":
             raise errors.StateMachineTypeNotSupported(
                 "This operation is not supported by this type of state machine"
             )
         input_text = _checked_input(input)
-        run = self._start_run(definition, self._plan(definition.id), input_text, name)
-        started = run.execution.now
-        express = ExpressRun(run, None, definition.logging_level)
+        if name is not None:
+            arns.check_name(name)
+        run = self._start_run(target, input_text, name)
+        express = ExpressRun(run, None, target.definition.logging_level)
+        started = SyncStart(target, run, input_text, run.execution.now, express.ending)
         self.run_sync(express)
-        write = express.ending.result(timeout=timeout)
-        if definition.logging_level != "OFF":
+        return started
+
+    def end_sync_execution(self, started: SyncStart, write: StepWrite) -> SyncResult:
+        """Keep the ended execution's history (as its logging level asks) and answer."""
+        run, target = started.run, started.target
+        if target.definition.logging_level != "OFF":
             new = NewExecution(
                 run.execution.execution_arn,
                 run.execution.execution_object["Name"],
-                state_machine_arn,
-                definition.id,
-                definition.type,
-                input_text,
-                started,
+                target.machine_arn,
+                target.definition.id,
+                target.definition.type,
+                started.input,
+                started.start_date,
                 write.checkpoint,
+                version_arn=target.version_arn,
+                alias_arn=target.alias_arn,
             )
             with contextlib.suppress(DuplicateExecution, StoreError):
                 self.store.record_finished(new, write, status=write.status)
         return SyncResult(
             run.execution.execution_arn,
-            state_machine_arn,
+            target.machine_arn,
             run.execution.execution_object["Name"],
             write.status,
-            started,
-            write.stop_date or 0.0,
-            input_text,
+            started.start_date,
+            write.stop_date or started.start_date,
+            started.input,
             write.output,
             write.error,
             write.cause,

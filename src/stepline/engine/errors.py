@@ -2,10 +2,11 @@
 AWS's shape: ``__type`` is the class name, ``message`` the text).
 
     EngineError
-    ├── ExecutionDoesNotExist, StateMachineDoesNotExist, TaskDoesNotExist, ResourceNotFound
-    ├── ExecutionAlreadyExists, ExecutionNotRedrivable, StateMachineTypeNotSupported
-    ├── InvalidArn, InvalidExecutionInput, InvalidToken, InvalidDefinition
-    └── TaskTimedOut
+    ├── ...DoesNotExist, ResourceNotFound          what was named is not there
+    ├── ...AlreadyExists, ConflictException        it is, and differs from what was asked
+    ├── Invalid...                                 a value AWS would refuse
+    ├── ExecutionNotRedrivable, StateMachineTypeNotSupported, StateMachineDeleting
+    └── ValidationException, TaskTimedOut
 """
 
 from __future__ import annotations
@@ -71,4 +72,44 @@ class InvalidDefinition(EngineError):
 
 
 class TaskTimedOut(EngineError):
+    pass
+
+
+class ActivityDoesNotExist(EngineError):
+    pass
+
+
+class StateMachineAlreadyExists(EngineError):
+    pass
+
+
+class StateMachineDeleting(EngineError):
+    pass
+
+
+class ConflictException(EngineError):
+    pass
+
+
+class ValidationException(EngineError):
+    pass
+
+
+class InvalidName(EngineError):
+    pass
+
+
+class InvalidLoggingConfiguration(EngineError):
+    pass
+
+
+class InvalidTracingConfiguration(EngineError):
+    pass
+
+
+class InvalidOutput(EngineError):
+    pass
+
+
+class TooManyTags(EngineError):
     pass

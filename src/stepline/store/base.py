@@ -32,7 +32,7 @@ class DuplicateExecution(Exception):
 EXECUTION_COLUMNS = (
     "id, arn, name, state_machine_arn, definition_id, type, status, input, start_date, "
     "output, error, cause, stop_date, checkpoint, version, owner, redrive_count, redrive_date, "
-    "parent_id, map_run_arn, expires_at, parent_key"
+    "parent_id, map_run_arn, expires_at, parent_key, version_arn, alias_arn, trace_header"
 )
 EXECUTION_SUMMARY_COLUMNS = EXECUTION_COLUMNS.replace("checkpoint", "NULL")
 MAP_RUN_COLUMNS = (
@@ -144,8 +144,9 @@ class SqlBase:
         row = self._run(
             cursor,
             "INSERT INTO executions (arn, name, state_machine_arn, definition_id, type, "
-            "status, input, start_date, checkpoint, parent_id, map_run_arn, parent_key) "
-            "VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?) RETURNING id",
+            "status, input, start_date, checkpoint, parent_id, map_run_arn, parent_key, "
+            "version_arn, alias_arn, trace_header) "
+            "VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 new.arn,
                 new.name,
@@ -158,6 +159,9 @@ class SqlBase:
                 new.parent_id,
                 new.map_run_arn,
                 new.parent_key,
+                new.version_arn,
+                new.alias_arn,
+                new.trace_header,
             ),
         ).fetchone()
         execution_id = int(row[0])

@@ -150,6 +150,69 @@ MIGRATIONS += (
     ),
 )
 
+_V3_CATALOG = """
+CREATE TABLE state_machines (
+    arn TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    definition_id {int} NOT NULL,
+    role_arn TEXT NOT NULL,
+    description TEXT,
+    settings TEXT NOT NULL,
+    revision_id TEXT NOT NULL,
+    creation_date {real} NOT NULL,
+    update_date {real},
+    last_version {int} NOT NULL DEFAULT 0
+);
+CREATE TABLE state_machine_versions (
+    arn TEXT PRIMARY KEY,
+    state_machine_arn TEXT NOT NULL,
+    version {int} NOT NULL,
+    definition_id {int} NOT NULL,
+    role_arn TEXT NOT NULL,
+    description TEXT,
+    settings TEXT NOT NULL,
+    revision_id TEXT NOT NULL,
+    creation_date {real} NOT NULL
+);
+CREATE INDEX versions_by_machine ON state_machine_versions (state_machine_arn, version);
+CREATE TABLE state_machine_aliases (
+    arn TEXT PRIMARY KEY,
+    state_machine_arn TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    routing TEXT NOT NULL,
+    creation_date {real} NOT NULL,
+    update_date {real}
+);
+CREATE INDEX aliases_by_machine ON state_machine_aliases (state_machine_arn);
+CREATE TABLE activities (
+    arn TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    creation_date {real} NOT NULL,
+    settings TEXT NOT NULL
+);
+CREATE TABLE tags (
+    resource_arn TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (resource_arn, key)
+);
+ALTER TABLE executions ADD COLUMN version_arn TEXT;
+ALTER TABLE executions ADD COLUMN alias_arn TEXT;
+ALTER TABLE executions ADD COLUMN trace_header TEXT
+"""
+
+MIGRATIONS += (
+    Migration(
+        3,
+        "State machines with versions and aliases, activities, tags",
+        _statements(_V3_CATALOG, real="REAL", int="INTEGER"),
+        _statements(_V3_CATALOG, real="DOUBLE PRECISION", int="BIGINT"),
+    ),
+)
+
 LATEST = MIGRATIONS[-1].version
 
 

@@ -48,6 +48,9 @@ class ExecutionRecord:
     map_run_arn: str | None = None
     expires_at: float | None = None
     parent_key: int | None = None
+    version_arn: str | None = None
+    alias_arn: str | None = None
+    trace_header: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,9 @@ class NewExecution:
     map_run_arn: str | None = None
     parent_key: int | None = None
     events: tuple[EventRecord, ...] = ()
+    version_arn: str | None = None
+    alias_arn: str | None = None
+    trace_header: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,3 +182,58 @@ class StepWrite:
     redrive_count: int | None = None
     """Set when this step redrove the execution (with ``redrive_date``)."""
     redrive_date: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StateMachineRecord:
+    """A state machine: its current definition and settings (``settings`` is JSON text of its
+    logging, tracing and encryption configurations)."""
+
+    arn: str
+    name: str
+    type: str
+    status: str
+    definition_id: int
+    role_arn: str
+    description: str | None
+    settings: str
+    revision_id: str
+    creation_date: float
+    update_date: float | None = None
+    last_version: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRecord:
+    """A published version of a state machine (its definition and settings then)."""
+
+    arn: str
+    state_machine_arn: str
+    version: int
+    definition_id: int
+    role_arn: str
+    description: str | None
+    settings: str
+    revision_id: str
+    creation_date: float
+
+
+@dataclass(frozen=True, slots=True)
+class AliasRecord:
+    """An alias: versions and their weights (``routing`` is JSON text)."""
+
+    arn: str
+    state_machine_arn: str
+    name: str
+    description: str | None
+    routing: str
+    creation_date: float
+    update_date: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityRecord:
+    arn: str
+    name: str
+    creation_date: float
+    settings: str
