@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 # Each module registers its sub-command with ``register(subparsers)`` and sets ``handler`` on
 # the parsed arguments: a callable taking the namespace and returning the exit status.
-_SUBCOMMAND_MODULES = ("validate", "run", "conformance")
+_SUBCOMMAND_MODULES = ("validate", "run", "conformance", "serve")
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -257,29 +257,75 @@ class Engine(Node, Machines):
         )
 
     def describe_execution(self, execution_arn: str) -> dict[str, Any]:
-        return history.describe(self._record(execution_arn))
+        # AWS answers DescribeExecution of a malformed ARN with ExecutionDoesNotExist.
+        return history.describe(self._record(execution_arn, check_arn=False))
 
     def list_executions(
         self,
-        state_machine_arn: str,
+        state_machine_arn: str | None = None,
         *,
+        map_run_arn: str | None = None,
         status_filter: str | None = None,
+        redrive_filter: str | None = None,
         max_results: int = 100,
         next_token: str | None = None,
     ) -> dict[str, Any]:
-        """ListExecutions: newest first, ``max_results`` at a time."""
-        before = int(next_token) if next_token else None
+        """ListExecutions of a state machine (or of a Map Run), newest first, a page at a
+        time; ``redrive_filter`` is ``REDRIVEN`` or ``NOT_REDRIVEN``."""
+        if (state_machine_arn is None) == (map_run_arn is None):
+            raise errors.ValidationException(
+                "Must provide a StateMachine ARN or a MapRun ARN, but not both"
+            )
+        if state_machine_arn is not None:
+            arns.machine_of(state_machine_arn)
+            if arns.qualifier(state_machine_arn) is None:
+                self._machine(state_machine_arn)
+        if next_token is not None and not next_token.isdigit():
+            raise errors.InvalidToken("Invalid Token: 'Invalid token'")
         records = self.store.executions(
-            state_machine_arn=state_machine_arn,
+            state_machine_arn=None if map_run_arn else arns.machine_of(state_machine_arn or ""),
+            map_run_arn=map_run_arn,
             status=status_filter,
             limit=max_results + 1,
-            before_id=before,
+            before_id=int(next_token) if next_token else None,
         )
+        if state_machine_arn is not None and arns.qualifier(state_machine_arn) is not None:
+            records = [
+                record
+                for record in records
+                if state_machine_arn in (record.version_arn, record.alias_arn)
+            ]
+        if redrive_filter is not None:
+            redriven = redrive_filter == "REDRIVEN"
+            records = [record for record in records if (record.redrive_count > 0) == redriven]
         page = records[:max_results]
         listed: dict[str, Any] = {"executions": [history.summary(record) for record in page]}
         if len(records) > max_results:
             listed["nextToken"] = str(page[-1].id)
         return listed
+
+    def describe_state_machine_for_execution(self, execution_arn: str) -> dict[str, Any]:
+        """DescribeStateMachineForExecution: the definition and settings it runs with."""
+        record = self._record(execution_arn)
+        definition = self.store.definition(record.definition_id)
+        machine = self.store.state_machine(record.state_machine_arn)
+        settings = loads(machine.settings) if machine is not None else {}
+        described: dict[str, Any] = {
+            "stateMachineArn": record.version_arn or record.state_machine_arn,
+            "name": definition.name if definition is not None else "",
+            "definition": definition.text if definition is not None else "",
+            "roleArn": loads(record.checkpoint or "{}").get("execution", {}).get("RoleArn", ""),
+            "updateDate": history.moment(
+                (machine.update_date or machine.creation_date) if machine else record.start_date
+            ),
+            **settings,
+        }
+        if machine is not None:
+            described["revisionId"] = machine.revision_id
+        if record.map_run_arn is not None:
+            described["mapRunArn"] = record.map_run_arn
+            described["label"] = record.map_run_arn.rsplit(":", 1)[0].split("/", 1)[-1]
+        return described
 
     def get_execution_history(
         self,
@@ -422,7 +468,9 @@ class Engine(Node, Machines):
         self.store.add_wakeup(execution_id, NewWakeup("signal", self._now(), body=body))
         self.nudge()
 
-    def _record(self, execution_arn: str) -> Any:
+    def _record(self, execution_arn: str, *, check_arn: bool = True) -> Any:
+        if check_arn:
+            arns.parse(execution_arn)
         record = self.store.execution(execution_arn)
         if record is None:
             raise errors.ExecutionDoesNotExist(execution_arn)

@@ -78,6 +78,12 @@ def describe(record: ExecutionRecord) -> dict[str, Any]:
             described["redriveStatusReason"] = reason
     if record.map_run_arn is not None:
         described["mapRunArn"] = record.map_run_arn
+    if record.version_arn is not None:
+        described["stateMachineVersionArn"] = record.version_arn
+    if record.alias_arn is not None:
+        described["stateMachineAliasArn"] = record.alias_arn
+    if record.trace_header is not None:
+        described["traceHeader"] = record.trace_header
     return described
 
 
@@ -104,6 +110,12 @@ def summary(record: ExecutionRecord) -> dict[str, Any]:
         item["stopDate"] = moment(record.stop_date)
     if record.map_run_arn is not None:
         item["mapRunArn"] = record.map_run_arn
+    if record.redrive_date is not None:
+        item["redriveDate"] = moment(record.redrive_date)
+    if record.version_arn is not None:
+        item["stateMachineVersionArn"] = record.version_arn
+    if record.alias_arn is not None:
+        item["stateMachineAliasArn"] = record.alias_arn
     return item
 
 

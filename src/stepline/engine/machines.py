@@ -22,6 +22,7 @@ from stepline.store.records import AliasRecord, StateMachineRecord, VersionRecor
 
 TYPES = ("STANDARD", "EXPRESS")
 LOGGING_LEVELS = ("ALL", "ERROR", "FATAL", "OFF")
+TAG_LIMIT = 50
 DEFAULT_SETTINGS: dict[str, Any] = {
     "loggingConfiguration": {"level": "OFF", "includeExecutionData": False},
     "tracingConfiguration": {"enabled": False},
@@ -416,6 +417,45 @@ class Machines:
         if start + max_results < len(aliases):
             listed["nextToken"] = str(start + max_results)
         return listed
+
+    # Tags ---------------------------------------------------------------------------------
+
+    def tag_resource(self, arn: str, tags: Mapping[str, str]) -> None:
+        self._taggable(arn)
+        if len(self.store.tags(arn) | dict(tags)) > TAG_LIMIT:
+            raise errors.TooManyTags(f"Too many tags: a resource has at most {TAG_LIMIT}")
+        self.store.tag(arn, dict(tags))
+
+    def untag_resource(self, arn: str, keys: list[str]) -> None:
+        self._taggable(arn)
+        self.store.untag(arn, keys)
+
+    def list_tags_for_resource(self, arn: str) -> dict[str, str]:
+        self._taggable(arn)
+        return self.store.tags(arn)
+
+    def _taggable(self, arn: str) -> None:
+        """State machines, aliases and activities carry tags (versions do not)."""
+        parsed = arns.parse(arn)
+        found = False
+        if parsed.kind == "activity":
+            found = self.store.activity(arn) is not None
+        elif parsed.kind == "stateMachine" and not arns.is_version(arn):
+            found = (
+                self.store.alias(arn) is not None
+                if arns.is_alias(arn)
+                else self.store.state_machine(arn) is not None
+            )
+        if not found:
+            raise errors.ResourceNotFound(f"Resource not found: '{arn}'")
+
+    def state_machine_arn_of(self, name: str) -> str:
+        """The ARN a name stands for: ``NAME``, ``NAME:ALIAS`` or ``NAME:VERSION``, or an ARN."""
+        if name.startswith("arn:"):
+            return name
+        machine_name, _, qualifier = name.partition(":")
+        arn = arns.machine(self.region, self.account, machine_name)
+        return f"{arn}:{qualifier}" if qualifier else arn
 
     # Resolving what a start names ---------------------------------------------------------
 

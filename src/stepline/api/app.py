@@ -1,0 +1,138 @@
+"""The HTTP server's application: AWS's JSON protocol on ``POST /`` and synchronous workflows
+on ``POST /invoke/<state machine name or alias>``, over one engine.
+
+Actions run on Starlette's thread pool (the engine and its store block); StartSyncExecution
+and ``/invoke`` await the execution's ending without holding a thread. Every failure is
+answered in AWS's shape; a fault of ours is logged and answered ``InternalFailure``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from stepline.api import protocol
+from stepline.api.actions import ACTIONS
+from stepline.api.actions.executions import sync_result
+from stepline.api.errors import ApiError, from_engine, internal_failure
+from stepline.engine import Engine, EngineError
+
+log = logging.getLogger("stepline.api")
+
+SYNC_LIMIT_SECONDS = 330.0
+"""How long a synchronous call waits at most (an Express execution ends within 300 s)."""
+
+
+def create_app(engine: Engine, *, close_engine: bool = True) -> Starlette:
+    """The application over ``engine`` (started with the app, closed with it)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        engine.start()
+        try:
+            yield
+        finally:
+            if close_engine:
+                await run_in_threadpool(engine.close)
+
+    async def aws(request: Request) -> Response:
+        return await _answer(engine, request)
+
+    async def invoke(request: Request) -> Response:
+        return await _invoke(engine, request)
+
+    async def health(request: Request) -> Response:
+        return Response(b'{"status":"ok"}', media_type="application/json")
+
+    return Starlette(
+        routes=[
+            Route("/", aws, methods=["POST"]),
+            Route("/invoke/{name:path}", invoke, methods=["POST"]),
+            Route("/health", health, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+
+
+async def _answer(engine: Engine, request: Request) -> Response:
+    try:
+        action = protocol.action_of(request.headers.get("x-amz-target"))
+        parameters = protocol.parameters_of(await request.body())
+        document = await _perform(engine, action, parameters)
+    except ApiError as error:
+        return _error(error)
+    except EngineError as error:
+        return _error(from_engine(error))
+    except Exception:  # a fault of ours: AWS's shape, and a log line
+        log.exception("action failed unexpectedly")
+        return _error(internal_failure())
+    return Response(protocol.encode(document), media_type=protocol.CONTENT_TYPE)
+
+
+async def _perform(engine: Engine, action: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    if action == "StartSyncExecution":
+        return await _start_sync(engine, parameters)
+    perform = ACTIONS.get(action)
+    if perform is None:
+        raise ApiError("UnknownOperationException", f"Unknown operation {action}")
+    return await run_in_threadpool(perform, engine, parameters)
+
+
+async def _start_sync(engine: Engine, parameters: dict[str, Any]) -> dict[str, Any]:
+    started = await run_in_threadpool(
+        engine.begin_sync_execution,
+        parameters["stateMachineArn"],
+        parameters.get("input"),
+        name=parameters.get("name"),
+    )
+    write = await asyncio.wait_for(asyncio.wrap_future(started.ending), SYNC_LIMIT_SECONDS)
+    result = await run_in_threadpool(engine.end_sync_execution, started, write)
+    return sync_result(result, parameters.get("traceHeader"))
+
+
+async def _invoke(engine: Engine, request: Request) -> Response:
+    """``POST /invoke/<name>``: the body is the input, the answer the output (200), or the
+    error and cause (a failure 500... see ``invoke_status``)."""
+    name = request.path_params["name"]
+    try:
+        body = await request.body()
+        machine = engine.state_machine_arn_of(name)
+        started = await run_in_threadpool(
+            engine.begin_sync_execution, machine, body.decode() if body.strip() else None
+        )
+        write = await asyncio.wait_for(asyncio.wrap_future(started.ending), SYNC_LIMIT_SECONDS)
+        result = await run_in_threadpool(engine.end_sync_execution, started, write)
+    except EngineError as error:
+        status = 404 if error.code == "StateMachineDoesNotExist" else 400
+        return _json({"error": error.code, "cause": error.message}, status)
+    except Exception:
+        log.exception("invoke failed unexpectedly")
+        return _json({"error": "InternalFailure", "cause": "an unknown error"}, 500)
+    if result.status == "SUCCEEDED":
+        return Response(result.output or "null", media_type="application/json")
+    return _json(
+        {"error": result.error, "cause": result.cause, "status": result.status},
+        INVOKE_STATUS.get(result.status, 500),
+    )
+
+
+INVOKE_STATUS = {"FAILED": 422, "TIMED_OUT": 504, "ABORTED": 409}
+"""HTTP statuses of ``/invoke`` for a workflow that did not succeed: it failed (the request
+was understood, the work refused: 422), it ran out of time (504), it was stopped (409)."""
+
+
+def _error(error: ApiError) -> Response:
+    return _json(error.body(), error.status, protocol.CONTENT_TYPE)
+
+
+def _json(document: Any, status: int, media_type: str = "application/json") -> Response:
+    return Response(protocol.encode(document), status_code=status, media_type=media_type)
