@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from stepline.api import protocol
+from stepline.api import protocol, sigv4
 from stepline.api.actions import ACTIONS
 from stepline.api.actions.executions import sync_result
 from stepline.api.errors import ApiError, from_engine, internal_failure
@@ -32,8 +32,11 @@ SYNC_LIMIT_SECONDS = 330.0
 """How long a synchronous call waits at most (an Express execution ends within 300 s)."""
 
 
-def create_app(engine: Engine, *, close_engine: bool = True) -> Starlette:
-    """The application over ``engine`` (started with the app, closed with it)."""
+def create_app(
+    engine: Engine, *, close_engine: bool = True, keys: Mapping[str, str] | None = None
+) -> Starlette:
+    """The application over ``engine`` (started with the app, closed with it). With ``keys``
+    (access key id to secret), every API request's SigV4 signature is checked."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -45,7 +48,7 @@ def create_app(engine: Engine, *, close_engine: bool = True) -> Starlette:
                 await run_in_threadpool(engine.close)
 
     async def aws(request: Request) -> Response:
-        return await _answer(engine, request)
+        return await _answer(engine, request, keys)
 
     async def invoke(request: Request) -> Response:
         return await _invoke(engine, request)
@@ -63,10 +66,13 @@ def create_app(engine: Engine, *, close_engine: bool = True) -> Starlette:
     )
 
 
-async def _answer(engine: Engine, request: Request) -> Response:
+async def _answer(engine: Engine, request: Request, keys: Mapping[str, str] | None) -> Response:
     try:
+        body = await request.body()
+        if keys:
+            sigv4.verify(keys, request.method, str(request.url), request.headers, body)
         action = protocol.action_of(request.headers.get("x-amz-target"))
-        parameters = protocol.parameters_of(await request.body())
+        parameters = protocol.parameters_of(body)
         document = await _perform(engine, action, parameters)
     except ApiError as error:
         return _error(error)

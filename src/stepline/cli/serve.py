@@ -41,6 +41,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--config", type=Path, help="a TOML file with any of these options")
     parser.add_argument("--node", help="this node's name (several nodes share PostgreSQL)")
+    parser.add_argument(
+        "--access-key",
+        action="append",
+        metavar="ID:SECRET",
+        help="accept only requests signed with this key (repeatable; default: any signature)",
+    )
     parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
     parser.set_defaults(handler=serve)
 
@@ -53,7 +59,8 @@ def settings_of(arguments: argparse.Namespace) -> dict[str, Any]:
             settings = tomllib.loads(arguments.config.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             raise SystemExit(f"stepline serve: cannot read {arguments.config}: {error}") from None
-    for key in ("host", "port", "database", "data_dir", "functions", "node", "log_level"):
+    options = ("host", "port", "database", "data_dir", "functions", "node", "log_level")
+    for key in (*options, "access_key"):
         value = getattr(arguments, key)
         if value is not None:
             settings[key] = value
@@ -66,6 +73,7 @@ def settings_of(arguments: argparse.Namespace) -> dict[str, Any]:
     settings.setdefault("port", DEFAULT_PORT)
     settings.setdefault("log_level", "info")
     settings.setdefault("functions", [])
+    settings.setdefault("access_key", [])
     return settings
 
 
@@ -88,6 +96,7 @@ def serve(arguments: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
     from stepline.api.app import create_app  # noqa: PLC0415
+    from stepline.api.sigv4 import parse_keys  # noqa: PLC0415
     from stepline.cli.run import load_functions  # noqa: PLC0415
     from stepline.engine import Engine, EngineError  # noqa: PLC0415
     from stepline.store import StoreError  # noqa: PLC0415
@@ -106,13 +115,16 @@ def serve(arguments: argparse.Namespace) -> int:
         _where(database),
     )
     try:
+        keys = parse_keys(list(settings["access_key"]))
         functions = load_functions(list(settings["functions"]))
         engine = Engine(database, functions=functions, node=settings.get("node"))
-    except (EngineError, StoreError, OSError) as error:
+    except (EngineError, StoreError, OSError, ValueError) as error:
         print(f"stepline serve: {error}", file=sys.stderr)
         return 1
+    if keys:
+        log.info("requests must be signed with one of %d access keys", len(keys))
     config = uvicorn.Config(
-        create_app(engine),
+        create_app(engine, keys=keys),
         host=settings["host"],
         port=int(settings["port"]),
         log_config=None,
