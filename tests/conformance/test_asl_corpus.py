@@ -7,6 +7,7 @@ a fixture AWS itself would reject), never a rule bent for it.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,29 @@ VALID_EXCEPTIONS = {
         "a Choice rule with no comparison operator"
     ),
     "documentSucceedFailTerminalState.json": "state name reused across Parallel branches",
+    # Tool fixtures whose Task Resource is no ARN; the tool accepts it, AWS does not.
+    "test__backoff-with-backoffrate-decimal.json": "statelint fixture: Resource 'foo:bar'",
+    "test__backoff-with-backoffrate-integer.json": "statelint fixture: Resource 'foo:bar'",
+    "test__backoff-with-jitter-on-retry.json": "statelint fixture: Resource 'foo:bar'",
+    "test__states-array-intrinsic-functions.json": "statelint fixture: Resource 'foo:bar'",
+    "test__states-array-invocation.json": "statelint fixture: Resource 'foo:bar'",
+    "test__states-encoding-decoding-intrinsic-functions.json": "statelint: Resource 'foo:bar'",
+    "test__states-format-invocation.json": "statelint fixture: Resource 'foo:bar'",
+    "test__states-hash-intrinsic-functions.json": "statelint fixture: Resource 'foo:bar'",
+    "test__states-json-intrinsic-functions.json": "statelint fixture: Resource 'foo:bar'",
+    "test__states-jsontostring-invocation.json": "statelint fixture: Resource 'foo:bar'",
+    "test__states-math-intrinsic-functions.json": "statelint fixture: Resource 'foo:bar'",
+    "test__states-string-intrinsic-functions.json": "statelint fixture: Resource 'foo:bar'",
+    "test__states-stringtojson-invocation.json": "statelint fixture: Resource 'foo:bar'",
+    "test__states-uuid-intrinsic-functions.json": "statelint fixture: Resource 'foo:bar'",
+    "test__task-with-dynamic-timeouts.json": "statelint fixture: Resource 'foo:bar'",
+    "test__task-with-resultpath.json": "statelint fixture: Resource 'foo:bar'",
+    "test__task-with-resultselector.json": "statelint fixture: Resource 'foo:bar'",
+    "documentTaskInvalidArn.json": "language-service fixture: Resource 'InvalidArn'",
+    "schema_validation_1__StateMachine.json": "SAM translator input: Resource 'someresource'",
+    "schema_validation_2__StateMachinetoSQS.json": "SAM translator input: Resource 'someresource'",
+    "state_machine_with_api_and_propagate_tags__Post.json": "SAM input: 'random-resource'",
+    "sample-project-job-poller__block2.json": "the guide's ARN lacks its service ('arn:aws::')",
     # (invalid/) an EXPRESS-only rejection whose activity ARN is a "__tbd__" test marker.
     "invalid/localstack__localstack/base_activity_task.json": "Resource is a test marker",
     # A deploy-time template whose Items marker is replaced by the tool list.
@@ -92,13 +116,21 @@ def _pointer_value(document: Any, location: str) -> Any:
     return value
 
 
+# What a person or a test fills in before AWS sees the definition: deploy-time substitutions
+# (``${X}``), the guide's ``<PARTITION>`` and ``REGION:ACCOUNT_ID``, snapshot masks
+# (``<partition>``) and LocalStack's test markers (``_tbd_``, ``%X%``).
+_PLACEHOLDER = re.compile(
+    r"\$\{|<[A-Za-z_]+>|%[A-Z_]+%|_tbd_|_tbc_|REGION:ACCOUNT_ID|your-region", re.IGNORECASE
+)
+
+
 def _blamed_on_placeholder(document: Any, diagnostic: Diagnostic) -> bool:
-    """A diagnostic about a value holding a ``${...}`` placeholder (a deploy-time value)."""
+    """A diagnostic about a value holding a placeholder to be filled in before deployment."""
     try:
         value = _pointer_value(document, diagnostic.location)
     except (KeyError, IndexError, TypeError, ValueError):
         return False
-    return "${" in json.dumps(value)
+    return _PLACEHOLDER.search(json.dumps(value)) is not None
 
 
 def _load(entry: dict[str, Any]) -> tuple[Any, list[Diagnostic]]:

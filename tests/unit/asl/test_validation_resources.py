@@ -27,7 +27,8 @@ def _found(resource: str, machine_type: str = "STANDARD") -> list[tuple[str, str
         "arn:aws:states:::states:startExecution.sync:2",
         "arn:aws:states:::aws-sdk:dynamodb:query",
         "arn:aws-us-gov:states:::sqs:sendMessage",
-        "arn:aws:states:::some-new-service:anyAction",
+        "arn:aws:states:us-east-1:123456789012:aws-sdk:s3:getObject",
+        "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST",
         "arn:aws:lambda:us-east-1:123456789012:function:f",
         "arn:aws:states:us-east-1:123456789012:activity:a",
     ],
@@ -37,7 +38,13 @@ def test_standard_machines_accept_known_integrations_and_other_arns(resource: st
 
 
 @pytest.mark.parametrize(
-    "resource", ["arn:aws:states:::dynamodb:query", "arn:aws:states:::s3:deleteObject.sync"]
+    "resource",
+    [
+        "arn:aws:states:::dynamodb:query",
+        "arn:aws:states:::s3:deleteObject.sync",
+        "arn:aws:states:::lamda:invoke",
+        "arn:aws:states:::some-new-service:anyAction",
+    ],
 )
 def test_actions_an_optimised_integration_lacks_are_not_recognised(resource: str) -> None:
     assert _found(resource) == [
@@ -95,3 +102,18 @@ def test_express_checks_apply_on_top_of_recognition() -> None:
             "Express state machine does not support '.sync' service integration",
         ),
     ]
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "foo:bar",
+        "InvalidArn",
+        "arn:aws:sns:us-east-1:123456789012:topic",
+        "arn:aws::lambda:us-east-1:123456789012:function:f",
+        "arn:aws:lambda:REGION:ACCOUNT_ID:function:f",
+        "arn:aws:states:::lambda",
+    ],
+)
+def test_values_that_are_not_resource_arns_are_refused(resource: str) -> None:
+    assert _found(resource) == [(SCHEMA, "/States/S/Resource", "Value is not a valid resource ARN")]

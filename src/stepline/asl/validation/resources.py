@@ -1,9 +1,15 @@
 """Task ``Resource`` values: service integrations AWS recognises, and what EXPRESS forbids.
 
-An ``arn:<partition>:states:::<service>:<action>[.<pattern>]`` resource names an optimised
-integration; AWS rejects actions it does not offer (``dynamodb:query`` is an SDK integration
-only). ``aws-sdk:*`` and ``http:invoke`` take any action; other ARNs (Lambda functions,
-activities) are checked only for the EXPRESS restrictions.
+AWS accepts three forms and rejects anything else ("Value is not a valid resource ARN"):
+
+* ``arn:<partition>:states:[<region>]:[<account>]:<service>:<action>[.<pattern>]`` names an
+  integration. An unknown service (``lamda:invoke``) or an action the optimised integration
+  does not offer (``dynamodb:query`` is an SDK integration only) is "not recognized";
+  ``aws-sdk:<service>:<action>`` takes any action.
+* ``arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]``, a Lambda function.
+* ``arn:<partition>:states:<region>:<account>:activity:<name>``, an activity.
+
+Every form is also checked for what EXPRESS machines forbid.
 """
 
 from __future__ import annotations
@@ -62,7 +68,12 @@ _OPTIMISED: dict[str, frozenset[str]] = {
     ),
     "s3": frozenset({"getObject", "listObjectsV2", "putObject"}),
 }  # fmt: skip
-_SERVICE_ARN = re.compile(r"arn:[^:]+:states:::(?P<service>[^:]+):(?P<action>[^.:]+)(?P<rest>.*)")
+_SERVICE_ARN = re.compile(
+    r"arn:[a-z-]+:states:[a-z0-9-]*:\d*:(?P<service>[a-z0-9-]+):(?P<action>[A-Za-z0-9]+)"
+    r"(?P<rest>[.:].*)?"
+)
+_SDK_ARN = re.compile(r"arn:[a-z-]+:states:[a-z0-9-]*:\d*:aws-sdk:[a-z0-9-]+:[A-Za-z0-9]+(\..+)?")
+_FUNCTION_ARN = re.compile(r"arn:[a-z-]+:lambda:[a-z0-9-]+:\d+:function:[^:]+(:[^:]+)?")
 _ACTIVITY_ARN = re.compile(r"arn:[^:]+:states:[^:]*:[^:]*:activity:.+")
 
 
@@ -70,17 +81,25 @@ def check_resource(report: Report, location: str, value: object) -> None:
     if not isinstance(value, str):
         report.wrong_type(location, "Resource", "a string", value)
         return
-    match = _SERVICE_ARN.fullmatch(value)
-    if match is not None:
-        service, action = match.group("service"), match.group("action")
-        if service != "aws-sdk" and action not in _OPTIMISED.get(service, frozenset({action})):
-            report.add(
-                location,
-                f"The resource provided {value} is not recognized. The value is not a valid "
-                "resource ARN, or the resource is not available in this region.",
-            )
+    problem = _resource_problem(value)
+    if problem is not None:
+        report.add(location, problem)
     if report.machine_type == "EXPRESS":
         _check_express(report, location, value)
+
+
+def _resource_problem(value: str) -> str | None:
+    if any(form.fullmatch(value) for form in (_FUNCTION_ARN, _ACTIVITY_ARN, _SDK_ARN)):
+        return None
+    match = _SERVICE_ARN.fullmatch(value)
+    if match is None:
+        return "Value is not a valid resource ARN"
+    if match.group("action") in _OPTIMISED.get(match.group("service"), frozenset()):
+        return None
+    return (
+        f"The resource provided {value} is not recognized. The value is not a valid "
+        "resource ARN, or the resource is not available in this region."
+    )
 
 
 def _check_express(report: Report, location: str, value: str) -> None:
