@@ -117,10 +117,10 @@ def _pointer_value(document: Any, location: str) -> Any:
 
 
 # What a person or a test fills in before AWS sees the definition: deploy-time substitutions
-# (``${X}``), the guide's ``<PARTITION>`` and ``REGION:ACCOUNT_ID``, snapshot masks
+# (``${X}``), the guide's ``<PARTITION>``, snapshot masks
 # (``<partition>``) and LocalStack's test markers (``_tbd_``, ``%X%``).
 _PLACEHOLDER = re.compile(
-    r"\$\{|<[A-Za-z_]+>|%[A-Z_]+%|_tbd_|_tbc_|REGION:ACCOUNT_ID|your-region", re.IGNORECASE
+    r"\$\{|<[A-Za-z_]+>|%[A-Z_]+%|_tbd_|_tbc_", re.IGNORECASE
 )
 
 

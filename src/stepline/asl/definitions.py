@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from stepline.asl.diagnostics import INVALID_JSON_DESCRIPTION, SCHEMA_VALIDATION_FAILED, Diagnostic
+from stepline.asl.json_errors import json_syntax_error
 from stepline.asl.model import StateMachine, build_state_machine
 from stepline.asl.scope import JSON
 from stepline.asl.validation import validate_definition
@@ -30,8 +31,6 @@ __all__ = [
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 _NOT_AN_OBJECT = "Definition must be a valid JSON object"
-_TOKEN = re.compile(r"[A-Za-z0-9_]+")
-_EXPECTED_VALUE = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
 
 
 def substitute(text: str, substitutions: Mapping[str, str] | None) -> str:
@@ -72,21 +71,9 @@ def _load_yaml(text: str) -> object:
 
 def _json_diagnostic(text: str, error: json.JSONDecodeError) -> Diagnostic:
     """A JSON syntax error worded as AWS's parser (Jackson) words it."""
-    token = _TOKEN.match(text, error.pos)
-    line = error.lineno
-    if token is not None and error.msg == "Expecting value":
-        column = error.colno + len(token.group(0))
-        reason = f"Unrecognized token '{token.group(0)}': was expecting {_EXPECTED_VALUE}"
-    else:
-        column = error.colno
-        character = text[error.pos] if error.pos < len(text) else ""
-        reason = (
-            f"Unexpected character ('{character}' (code {ord(character)})): {error.msg}"
-            if character
-            else f"Unexpected end-of-input: {error.msg}"
-        )
-    location = f'[Source: (String)"{text}"; line: {line}, column: {column}]'
-    return Diagnostic(INVALID_JSON_DESCRIPTION, location, f"{reason}\n at {location}")
+    found = json_syntax_error(text, error)
+    location = f'[Source: (String)"{text}"; line: {found.line}, column: {found.column}]'
+    return Diagnostic(INVALID_JSON_DESCRIPTION, location, f"{found.reason}\n at {location}")
 
 
 def parse_state_machine(

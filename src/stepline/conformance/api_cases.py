@@ -19,14 +19,14 @@ from stepline.conformance.comparison import first_difference
 from stepline.conformance.runner import SkipCase, run_execution_case
 
 
-def run_api_case(case: Case) -> str | None:
+def run_api_case(case: Case, mode: str = "memory", endpoint: Any = None) -> str | None:
     """Judge one case whose kind is not an execution; returns a difference or None."""
     if case.kind == "validate_definition":
         return _validate_definition_case(case)
     if case.kind == "api_error":
-        return _api_error_case(case)
+        return _api_error_case(case, endpoint)
     if case.kind in ("sync_execution", "express_async"):
-        return run_execution_case(case)
+        return run_execution_case(case, mode, endpoint)
     raise SkipCase(f"kind {case.kind} is not run by Stepline")
 
 
@@ -67,10 +67,19 @@ def _render(diagnostic: Any) -> dict[str, str]:
     return rendered
 
 
-def _api_error_case(case: Case) -> str | None:
-    """CreateStateMachine rejected for its definition: the InvalidDefinition message."""
+def _api_error_case(case: Case, endpoint: Any) -> str | None:
+    """A request AWS refused: CreateStateMachine for its definition (the InvalidDefinition
+    message), TestState for its request, StartExecution for its input."""
     expected = case.record.get("expected_error") or {}
     operation = case.record.get("operation")
+    if operation == "test_state":
+        from stepline.conformance import test_state_cases  # noqa: PLC0415
+
+        return test_state_cases.run_test_state_case(case, endpoint)
+    if operation == "start_execution" and expected.get("code") == "InvalidExecutionInput":
+        from stepline.conformance import input_cases  # noqa: PLC0415
+
+        return input_cases.run_invalid_input_case(case, endpoint)
     if operation != "create_state_machine" or expected.get("code") != "InvalidDefinition":
         raise SkipCase(f"API error {expected.get('code')} of {operation}: not a definition check")
     diagnostics = _diagnostics(case)

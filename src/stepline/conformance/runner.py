@@ -57,10 +57,13 @@ puts every transition through a JSON checkpoint and rebuilds the run from it (AD
 ``engine`` runs it on the durable engine and reads its history back from the store."""
 
 
-def run_case(case: Case, mode: str = "memory") -> CaseResult:
-    """Run one case of any kind and judge it; never raises for a case's own problems."""
+def run_case(case: Case, mode: str = "memory", endpoint: Any = None) -> CaseResult:
+    """Run one case of any kind and judge it; never raises for a case's own problems.
+
+    With ``endpoint`` (a ``remote_cases.Endpoint``), executions run through that server.
+    """
     try:
-        detail = _run_by_kind(case, mode)
+        detail = _run_by_kind(case, mode, endpoint)
     except SkipCase as skip:
         return _result(case, "skipped", str(skip))
     except Exception as error:  # a crash is that case's failure, not the whole run's
@@ -68,9 +71,11 @@ def run_case(case: Case, mode: str = "memory") -> CaseResult:
     return _result(case, "failed" if detail else "passed", detail or "")
 
 
-def run_cases(cases: Iterable[Case], mode: str = "memory") -> list[CaseResult]:
+def run_cases(
+    cases: Iterable[Case], mode: str = "memory", endpoint: Any = None
+) -> list[CaseResult]:
     """Run every case in order."""
-    return [run_case(case, mode) for case in cases]
+    return [run_case(case, mode, endpoint) for case in cases]
 
 
 def _result(case: Case, outcome: str, detail: str) -> CaseResult:
@@ -93,7 +98,7 @@ def feature_labels(case: Case) -> tuple[str, ...]:
     return tuple(labels)
 
 
-def _run_by_kind(case: Case, mode: str) -> str | None:
+def _run_by_kind(case: Case, mode: str, endpoint: Any) -> str | None:
     """Dispatch on the case's kind; returns a difference or None."""
     if case.kind == "test_state":
         # test_state_cases builds on this module's constants, hence the late import. It judges
@@ -105,17 +110,19 @@ def _run_by_kind(case: Case, mode: str) -> str | None:
     if missing:
         raise SkipCase(f"needs services Stepline does not provide: {', '.join(missing)}")
     if case.kind in ("execution", "execution_output_only"):
-        return run_execution_case(case, mode)
+        return run_execution_case(case, mode, endpoint)
     # api_cases builds on this module's execution runner, hence the late import.
     from stepline.conformance import api_cases  # noqa: PLC0415
 
-    return api_cases.run_api_case(case)
+    return api_cases.run_api_case(case, mode, endpoint)
 
 
-def run_execution_case(case: Case, mode: str = "memory") -> str | None:
+def run_execution_case(case: Case, mode: str = "memory", endpoint: Any = None) -> str | None:
     """Start the execution as the test did, then compare status, result and history."""
     runtime = _import_runtime()
     names = _names(case)
+    if endpoint is not None:
+        return _run_on_server(case, names, runtime, endpoint)
     if mode == "engine":
         return _run_on_engine(case, names, runtime)
     plan = runtime.compile_definition(_definition(case), state_machine_type=case.state_machine_type)
@@ -146,6 +153,19 @@ def _run_on_engine(case: Case, names: Names, runtime: Any) -> str | None:
     described, events = engine_cases.run_on_engine(
         _definition(case), case, names, _functions(case, runtime), FROZEN_NOW
     )
+    output = _parse(described.get("output"))
+    normalised = normalise_history(case, names, events, output)
+    return compare_execution(case, described["status"], normalised)
+
+
+def _run_on_server(case: Case, names: Names, runtime: Any, endpoint: Any) -> str | None:
+    from stepline.asl.jsontext import dumps  # noqa: PLC0415
+    from stepline.conformance import remote_cases  # noqa: PLC0415 - needs boto3
+
+    _functions(case, runtime)  # skips a case whose handlers have no stand-in
+    definition = _definition(case)
+    text = definition if isinstance(definition, str) else dumps(definition)
+    described, events, names = remote_cases.run_through_server(endpoint, case, text, names)
     output = _parse(described.get("output"))
     normalised = normalise_history(case, names, events, output)
     return compare_execution(case, described["status"], normalised)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from stepline.conformance.cases import Case
@@ -33,11 +34,17 @@ _RESOURCE = re.compile(r"<resource:\d+>")
 _TEXT_FIELDS = ("output",)
 
 
-def run_test_state_case(case: Case) -> str | None:
-    """Send the recorded request; returns the first difference from AWS's answer, or None."""
+def run_test_state_case(case: Case, endpoint: Any = None) -> str | None:
+    """Send the recorded request; returns the first difference from AWS's answer, or None.
+
+    A TestState that AWS refused (an ``api_error`` case) records its request as ``request``.
+    With ``endpoint``, such a refusal is also asked of that server, with boto3.
+    """
     runtime = _runtime()
-    request = dict(case.record.get("test_state_request") or {})
+    request = dict(case.record.get("test_state_request") or case.record.get("request") or {})
     _skip_unless_runnable(case, request)
+    if endpoint is not None and case.kind == "api_error":
+        return _compare_remote(case, request, endpoint)
     try:
         response = runtime.test_state(
             case.record["definition"],
@@ -79,6 +86,25 @@ def _skip_unless_runnable(case: Case, request: dict[str, Any]) -> None:
     state = definition.get("States", {}).get(request.get("stateName")) or definition
     if state.get("Type") == "Task":
         raise SkipCase(f"needs services Stepline does not provide: {', '.join(missing)}")
+
+
+def _compare_remote(case: Case, request: dict[str, Any], endpoint: Any) -> str | None:
+    from botocore.exceptions import ClientError  # noqa: PLC0415 - only the remote mode needs it
+
+    definition = case.record["definition"]
+    text = definition if isinstance(definition, str) else json.dumps(definition)
+    try:
+        response = endpoint.connect().test_state(definition=text, **request)
+    except ClientError as error:
+        refusal = error.response.get("Error", {})
+        return _compare_error(case, _Refusal(refusal.get("Code"), refusal.get("Message")))
+    return f"error: expected {case.record.get('expected_error')}, the server answered {response}"
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    code: str | None
+    message: str | None
 
 
 def _compare_error(case: Case, error: Any) -> str | None:

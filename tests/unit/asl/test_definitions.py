@@ -49,7 +49,8 @@ def test_a_placeholder_without_a_value_stays_and_leaves_bare_json_malformed() ->
         Diagnostic(
             "INVALID_JSON_DESCRIPTION",
             source,
-            f"Unexpected character ('$' (code 36)): Expecting value\n at {source}",
+            "Unexpected character ('$' (code 36)): expected a valid value (JSON String, Number, "
+            f"Array, Object or token 'null', 'true' or 'false')\n at {source}",
         )
     ]
 
@@ -104,7 +105,8 @@ def test_an_unexpected_character_names_its_code_and_position() -> None:
             Diagnostic(
                 "INVALID_JSON_DESCRIPTION",
                 source,
-                f"Unexpected character ('1' (code 49)): Expecting ':' delimiter\n at {source}",
+                "Unexpected character ('1' (code 49)): was expecting a colon to separate field "
+                f"name and value\n at {source}",
             )
         ],
     )
@@ -119,7 +121,7 @@ def test_a_truncated_document_is_an_unexpected_end_of_input() -> None:
             Diagnostic(
                 "INVALID_JSON_DESCRIPTION",
                 source,
-                f"Unexpected end-of-input: Expecting ',' delimiter\n at {source}",
+                f"Unexpected end-of-input: expected close marker for Object\n at {source}",
             )
         ],
     )

@@ -73,7 +73,7 @@ _SERVICE_ARN = re.compile(
     r"(?P<rest>[.:].*)?"
 )
 _SDK_ARN = re.compile(r"arn:[a-z-]+:states:[a-z0-9-]*:\d*:aws-sdk:[a-z0-9-]+:[A-Za-z0-9]+(\..+)?")
-_FUNCTION_ARN = re.compile(r"arn:[a-z-]+:lambda:[a-z0-9-]+:\d+:function:[^:]+(:[^:]+)?")
+_FUNCTION_ARN = re.compile(r"arn:[a-z-]+:lambda:[^:]*:[^:]*:function:[^:]+(:[^:]+)?")
 _ACTIVITY_ARN = re.compile(r"arn:[^:]+:states:[^:]*:[^:]*:activity:.+")
 
 

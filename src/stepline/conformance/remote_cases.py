@@ -1,0 +1,189 @@
+"""Running execution cases through a Stepline server (``--endpoint URL``), with boto3.
+
+Each case gets a state machine of its own (CreateStateMachine), is started as the recording's
+test started it (StartExecution, or StartSyncExecution for the ``sync_execution`` kind), and
+its description and history are read back with DescribeExecution and GetExecutionHistory,
+page by page. The server must offer the recorded Lambda handlers' stand-ins: start it with
+``--functions stepline.conformance.served_functions``. A case's Lambda functions are renamed
+after their handler (``id_function``, ``id_function_2`` for a second one in the same case), so
+one server serves every case; the names are masked in the comparison as the recordings
+masked theirs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+from stepline.conformance.cases import Case
+from stepline.conformance.substitutions import Names
+
+_CASE_NUMBERS = itertools.count(1)
+# State machines of one run are named apart from an earlier run's on the same server.
+_RUN = uuid.uuid4().hex[:8]
+_FINISHED_WAIT_SECONDS = 120.0
+_RUNNING_WAIT_SECONDS = 3.0
+
+
+def unique_name(base: str) -> str:
+    """A state machine name no other case of any run on the same server has."""
+    return f"{base}_{_RUN}_{next(_CASE_NUMBERS)}"
+
+
+def served_function_name(handler_file: str, ordinal: int) -> str:
+    """The name a handler's stand-in is served under: its file's stem, numbered from 2."""
+    stem = PurePosixPath(handler_file).stem
+    return stem if ordinal == 1 else f"{stem}_{ordinal}"
+
+
+def renamed_functions(case: Case) -> dict[str, str]:
+    """Each Lambda function name of the case, mapped to the served name standing in for it."""
+    seen: dict[str, int] = {}
+    renamed: dict[str, str] = {}
+    for entry in case.record.get("lambda_functions") or []:
+        handler = str(entry["handler_file"])
+        seen[handler] = seen.get(handler, 0) + 1
+        renamed[str(entry["name"])] = served_function_name(handler, seen[handler])
+    return renamed
+
+
+def _rename(text: str, renamed: Mapping[str, str]) -> str:
+    # Longest names first, so that no name is rewritten inside a longer one.
+    for old in sorted(renamed, key=len, reverse=True):
+        text = text.replace(old, renamed[old])
+    return text
+
+
+@dataclass
+class Endpoint:
+    """A boto3 client of one server, and the region and account its ARNs carry."""
+
+    url: str
+    client: Any = None
+    region: str = "us-east-1"
+    account: str | None = None
+
+    def connect(self) -> Any:
+        if self.client is None:
+            self.client = client_for(self.url, self.region)
+        return self.client
+
+
+def client_for(url: str, region: str = "us-east-1") -> Any:
+    """A Step Functions client of boto3 for ``url``, as a user would configure one."""
+    import boto3  # noqa: PLC0415 - only the remote mode needs it
+    from botocore.config import Config  # noqa: PLC0415
+
+    config = Config(
+        inject_host_prefix=False,  # StartSyncExecution's "sync-" host prefix: not on loopback
+        retries={"max_attempts": 1},
+        read_timeout=130,
+        connect_timeout=5,
+    )
+    return boto3.client(
+        "stepfunctions",
+        endpoint_url=url,
+        region_name=region,
+        aws_access_key_id="stepline",
+        aws_secret_access_key="stepline",
+        config=config,
+    )
+
+
+def run_through_server(
+    endpoint: Endpoint, case: Case, definition_text: str, names: Names
+) -> tuple[dict[str, Any], list[dict[str, Any]], Names]:
+    """Run the case on the server; (description, history events, the names used)."""
+    client = endpoint.connect()
+    renamed = renamed_functions(case)
+    names = replace(
+        names,
+        state_machine_name=unique_name(names.state_machine_name),
+        lambda_function_names=tuple(renamed.values()),
+    )
+    created = client.create_state_machine(
+        name=names.state_machine_name,
+        definition=_rename(definition_text, renamed),
+        roleArn=names.role_arn,
+        type=case.state_machine_type,
+    )
+    machine_arn = created["stateMachineArn"]
+    names = _names_of(machine_arn, names)
+    input_text = _rename(case.input_text, renamed)
+    if case.kind == "sync_execution":
+        answer = client.start_sync_execution(
+            stateMachineArn=machine_arn, name=names.execution_name, input=input_text
+        )
+        return _plain(answer), [_terminal_event(answer)], names
+    started = client.start_execution(
+        stateMachineArn=machine_arn, name=names.execution_name, input=input_text
+    )
+    arn = started["executionArn"]
+    described = _await_end(client, arn, case)
+    return described, _history(client, arn), names
+
+
+def _names_of(machine_arn: str, names: Names) -> Names:
+    """The region and account the server put in its ARNs."""
+    parts = machine_arn.split(":")
+    return replace(names, region=parts[3], account=parts[4])
+
+
+def _await_end(client: Any, arn: str, case: Case) -> dict[str, Any]:
+    """Poll DescribeExecution until the execution ends; for a case recorded while it still
+    ran, until its history is as long as the recording's (or a short wait passed)."""
+    expected_events = len(case.expected_history or [])
+    still_running = case.expected.get("status") == "RUNNING"
+    patience = _RUNNING_WAIT_SECONDS if still_running else _FINISHED_WAIT_SECONDS
+    deadline = time.monotonic() + patience
+    pause = 0.002
+    while True:
+        described: dict[str, Any] = _plain(client.describe_execution(executionArn=arn))
+        if described["status"] != "RUNNING" or time.monotonic() > deadline:
+            return described
+        if still_running and len(_history(client, arn)) >= expected_events:
+            return described
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
+def _history(client: Any, arn: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    pages = client.get_paginator("get_execution_history").paginate(
+        executionArn=arn, PaginationConfig={"PageSize": 1000}
+    )
+    for page in pages:
+        events.extend(_plain(event) for event in page["events"])
+    return events
+
+
+_ENDINGS = {
+    "SUCCEEDED": ("ExecutionSucceeded", "executionSucceededEventDetails"),
+    "FAILED": ("ExecutionFailed", "executionFailedEventDetails"),
+    "TIMED_OUT": ("ExecutionTimedOut", "executionTimedOutEventDetails"),
+    "ABORTED": ("ExecutionAborted", "executionAbortedEventDetails"),
+}
+
+
+def _terminal_event(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """StartSyncExecution's answer as the terminal event a history would hold."""
+    event_type, details_key = _ENDINGS[str(answer["status"])]
+    details = {key: answer[key] for key in ("output", "error", "cause") if key in answer}
+    return {"type": event_type, details_key: details}
+
+
+def _plain(value: Any) -> Any:
+    """boto3's answer as the JSON protocol carried it: dates as epoch seconds, no metadata."""
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items() if key != "ResponseMetadata"}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
