@@ -119,9 +119,7 @@ def _pointer_value(document: Any, location: str) -> Any:
 # What a person or a test fills in before AWS sees the definition: deploy-time substitutions
 # (``${X}``), the guide's ``<PARTITION>``, snapshot masks
 # (``<partition>``) and LocalStack's test markers (``_tbd_``, ``%X%``).
-_PLACEHOLDER = re.compile(
-    r"\$\{|<[A-Za-z_]+>|%[A-Z_]+%|_tbd_|_tbc_", re.IGNORECASE
-)
+_PLACEHOLDER = re.compile(r"\$\{|<[A-Za-z_]+>|%[A-Z_]+%|_tbd_|_tbc_", re.IGNORECASE)
 
 
 def _blamed_on_placeholder(document: Any, diagnostic: Diagnostic) -> bool:

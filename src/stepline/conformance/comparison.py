@@ -31,6 +31,23 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
+# A UUID, or the ``<uuid:N>`` the normalising step put in the place of one.
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|<uuid:\d+>"
+# The keys the recordings masked by name, with the form the masked value must still have.
+MASKED_KEY_FORMS = {
+    "Date": re.compile(r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT"),
+    "RequestId": re.compile(_UUID),
+    "x-amzn-RequestId": re.compile(_UUID),
+    "X-Amzn-Trace-Id": re.compile(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}(;.+)?"),
+    "x-amz-crc32": re.compile(r"\d+"),
+    "Via": re.compile(r".+"),
+    "Server": re.compile(r".+"),
+    "x-amz-apigw-id": re.compile(r".+"),
+    "X-Amz-Cf-Id": re.compile(r".+"),
+    "X-Amz-Cf-Pop": re.compile(r".+"),
+}
+
+
 def masked_by_key(key: str, recorded: Any) -> bool:
     """Whether the recording masked this key's value with a key-value transformer.
 
@@ -38,16 +55,33 @@ def masked_by_key(key: str, recorded: Any) -> bool:
     ``X-Amzn-Trace-Id``, ``x-amzn-RequestId``, ``RequestId`` ...), and which ones varies by test
     while the cases do not list those transformers. Their mark is in the value itself: the key's
     own name (the transformer's default), ``<headers-KEY>``, or ``date`` for a ``Date`` header.
+    Only the keys of ``MASKED_KEY_FORMS`` were ever masked so.
     """
-    if not isinstance(recorded, str):
+    if key not in MASKED_KEY_FORMS or not isinstance(recorded, str):
         return False
     if recorded in (key, f"<headers-{key}>", f"<headers-{key.lower()}>"):
         return True
     return key == "Date" and recorded in ("date", "<date>")
 
 
-def first_difference(expected: Any, actual: Any, path: str = "") -> str | None:
-    """The first place where two JSON values differ, as ``path: expected X, got Y``."""
+def masked_form_difference(key: str, actual: Any) -> str | None:
+    """Where a masked value does not have the form its key calls for (a UUID is a UUID); a
+    header's value may be a list of such values (``AllHttpHeaders``)."""
+    values = actual if isinstance(actual, list) and actual else [actual]
+    if all(isinstance(value, str) and MASKED_KEY_FORMS[key].fullmatch(value) for value in values):
+        return None
+    return f"expected a value of the form {key} has, got {_short(actual)}"
+
+
+def first_difference(
+    expected: Any, actual: Any, path: str = "", *, inputs: frozenset[str] | None = None
+) -> str | None:
+    """The first place where two JSON values differ, as ``path: expected X, got Y``.
+
+    ``inputs`` are the state inputs of the run (as ``canonical`` texts): where a recording
+    masked an input quoted in a message (``<json-input:N>``), Stepline's text must quote one of
+    them. Without ``inputs``, it must quote JSON.
+    """
     if isinstance(expected, dict) and isinstance(actual, dict):
         for key in sorted(expected.keys() | actual.keys()):
             if key not in actual:
@@ -55,14 +89,17 @@ def first_difference(expected: Any, actual: Any, path: str = "") -> str | None:
             if key not in expected:
                 return f"{path}.{key}: unexpected {_short(actual[key])}"
             if masked_by_key(key, expected[key]):
+                wrong = masked_form_difference(key, actual[key])
+                if wrong:
+                    return f"{path}.{key}: {wrong}"
                 continue
-            found = first_difference(expected[key], actual[key], f"{path}.{key}")
+            found = first_difference(expected[key], actual[key], f"{path}.{key}", inputs=inputs)
             if found:
                 return found
         return None
     if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
         for index, (left, right) in enumerate(zip(expected, actual, strict=True)):
-            found = first_difference(left, right, f"{path}[{index}]")
+            found = first_difference(left, right, f"{path}[{index}]", inputs=inputs)
             if found:
                 return found
         return None
@@ -71,7 +108,7 @@ def first_difference(expected: Any, actual: Any, path: str = "") -> str | None:
     if (
         isinstance(expected, str)
         and isinstance(actual, str)
-        and _matches_json_inputs(expected, actual)
+        and _matches_json_inputs(expected, actual, inputs)
     ):
         return None
     if isinstance(expected, str) and isinstance(actual, str) and len(expected) > 80:
@@ -82,17 +119,49 @@ def first_difference(expected: Any, actual: Any, path: str = "") -> str | None:
 _JSON_INPUT = re.compile(r"<json-input:\d+>")
 
 
-def _matches_json_inputs(expected: str, actual: str) -> bool:
-    """Whether ``actual`` reads as ``expected`` with each ``<json-input:N>`` a JSON text.
+def _matches_json_inputs(expected: str, actual: str, inputs: frozenset[str] | None) -> bool:
+    """Whether ``actual`` reads as ``expected`` with each ``<json-input:N>`` an input's JSON.
 
     The recordings mask the state input quoted in some causes with ``<json-input:N>``, a
-    transformer the cases do not list; where it stands, any JSON object or array text matches.
+    transformer the cases do not list. Where one stands, Stepline's text must hold a JSON
+    object or array: one of ``inputs`` when given, the same text wherever ``N`` repeats.
     """
-    if _JSON_INPUT.search(expected) is None:
+    numbers = _JSON_INPUT.findall(expected)
+    if not numbers:
         return False
     parts = _JSON_INPUT.split(expected)
-    pattern = r"[\[{].*[\]}]".join(re.escape(part) for part in parts)
-    return re.fullmatch(pattern, actual, flags=re.DOTALL) is not None
+    pattern = r"([\[{].*[\]}])".join(re.escape(part) for part in parts)
+    match = re.fullmatch(pattern, actual, flags=re.DOTALL)
+    if match is None:
+        return False
+    quoted: dict[str, str] = {}
+    for number, text in zip(numbers, match.groups(), strict=True):
+        try:
+            value = canonical(json.loads(text))
+        except ValueError:
+            return False
+        if inputs is not None and value not in inputs:
+            return False
+        if quoted.setdefault(number, value) != value:
+            return False
+    return True
+
+
+def state_inputs(events: Sequence[dict[str, Any]]) -> frozenset[str]:
+    """The inputs of an execution and of the states it entered, as ``canonical`` texts."""
+    found = set()
+    for event in events:
+        for key in ("executionStartedEventDetails", "stateEnteredEventDetails"):
+            details = event.get(key)
+            if isinstance(details, dict) and "input" in details:
+                value = details["input"]
+                if isinstance(value, str):
+                    try:
+                        value = json.loads(value)
+                    except ValueError:
+                        continue
+                found.add(canonical(value))
+    return frozenset(found)
 
 
 def _string_difference(expected: str, actual: str) -> str:
@@ -215,17 +284,18 @@ def compare_histories(
     """
     if prefix:
         actual = actual[: len(expected)]
+    inputs = state_inputs(actual)
     rows = list(_projections(expected, actual))
     run: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
     for index, (in_section, left, right) in enumerate(rows):
         if in_section:
             run.append((index, left, right))
             continue
-        found = _compare_run(run) or _compare_event(index, left, right)
+        found = _compare_run(run, inputs) or _compare_event(index, left, right, inputs)
         run = []
         if found:
             return found
-    found = _compare_run(run)
+    found = _compare_run(run, inputs)
     if found:
         return found
     if len(expected) != len(actual):
@@ -233,17 +303,21 @@ def compare_histories(
     return None
 
 
-def _compare_event(index: int, expected: dict[str, Any], actual: dict[str, Any]) -> str | None:
-    found = first_difference(expected, actual)
+def _compare_event(
+    index: int, expected: dict[str, Any], actual: dict[str, Any], inputs: frozenset[str]
+) -> str | None:
+    found = first_difference(expected, actual, inputs=inputs)
     if found is None:
         return None
     return f"event {index + 1} ({expected.get('type')}): {found}"
 
 
-def _compare_run(run: list[tuple[int, dict[str, Any], dict[str, Any]]]) -> str | None:
+def _compare_run(
+    run: list[tuple[int, dict[str, Any], dict[str, Any]]], inputs: frozenset[str]
+) -> str | None:
     """A section's events: in order, or else as the same events in another order."""
     for index, left, right in run:
-        found = _compare_event(index, left, right)
+        found = _compare_event(index, left, right, inputs)
         if found:
             if sorted(canonical(row[1]) for row in run) == sorted(canonical(row[2]) for row in run):
                 return None

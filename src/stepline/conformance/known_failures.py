@@ -1,7 +1,7 @@
-"""The CI ratchet's list of target cases known to fail: one case id per line, ``#`` comments.
+"""The CI ratchets' lists of cases known to fail: one case id per line, ``#`` comments.
 
-A case leaves the list when it starts passing (the test says so); the list is regenerated
-with ``stepline conformance --target --update-known-failures FILE CASES.jsonl``.
+A case leaves a list when it starts passing (the test says so); a list is regenerated with
+``stepline conformance [--target] --update-known-failures FILE CASES.jsonl``.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from pathlib import Path
 from stepline.conformance.runner import CaseResult
 
 HEADER = (
-    "# Target conformance cases Stepline is known to fail; one case id per line.\n"
-    "# Regenerate: stepline conformance --target --update-known-failures "
-    "tests/conformance/known_failures.txt tests/data/conformance/cases.jsonl\n"
+    "# Conformance cases Stepline is known to fail; one case id per line.\n"
+    "# Regenerate: stepline conformance [--target] --update-known-failures THIS_FILE "
+    "tests/data/conformance/cases.jsonl\n"
+    "# (--target for known_failures.txt, the target cases; none for the whole corpus)\n"
 )
 
 

@@ -20,6 +20,7 @@ from stepline.conformance.comparison import (
     compare_histories,
     first_difference,
     sort_parallel_sections,
+    state_inputs,
 )
 from stepline.conformance.functions import handler_for, unsupported_handlers
 from stepline.conformance.substitutions import Names, Substitutions
@@ -213,7 +214,8 @@ def compare_execution(case: Case, status: str, events: list[dict[str, Any]]) -> 
         return f"history: {found}" if found else None
     if status != expected.get("status"):
         return f"status: expected {expected.get('status')}, got {status}"
-    found = first_difference(_expected_result(expected), terminal_result(events))
+    inputs = state_inputs(events) if history is not None else None
+    found = first_difference(_expected_result(expected), terminal_result(events), inputs=inputs)
     if found:
         return f"result: {found}"
     if case.kind == "execution" and history is not None:

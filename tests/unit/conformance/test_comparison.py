@@ -141,12 +141,35 @@ def test_first_difference_is_strict_about_numbers_and_booleans() -> None:
     assert first_difference({"a": 1, "b": 2}, {"b": 2, "a": 1}) is None
 
 
-def test_fields_the_recording_masked_by_key_match_any_value() -> None:
+def test_fields_the_recording_masked_by_key_match_any_value_of_their_form() -> None:
     recorded = {"Date": "date", "X-Amzn-Trace-Id": "X-Amzn-Trace-Id", "Content-Length": ["2"]}
-    ours = {"Date": ["Tue, 24 Nov 2026 23:29:52 GMT"], "X-Amzn-Trace-Id": ["Root=1-x"]}
+    trace = "Root=1-5f2b8c1a-0123456789abcdef01234567"
+    ours = {"Date": ["Tue, 24 Nov 2026 23:29:52 GMT"], "X-Amzn-Trace-Id": [trace]}
     assert first_difference(recorded, {**ours, "Content-Length": ["2"]}) is None
     assert first_difference(recorded, {**ours, "Content-Length": ["3"]}) is not None
     assert not masked_by_key("Content-Length", "2")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("Date", "yesterday"),
+        ("RequestId", "not-a-uuid"),
+        ("x-amzn-RequestId", ["12345"]),
+        ("X-Amzn-Trace-Id", "Root=1-x"),
+        ("x-amz-crc32", "abc"),
+    ],
+)
+def test_a_masked_value_must_still_have_its_form(key: str, value: Any) -> None:
+    found = first_difference({key: key}, {key: value})
+    assert found is not None
+    assert "of the form" in found
+
+
+def test_only_the_keys_recordings_mask_are_masked_by_their_name() -> None:
+    assert first_difference({"Status": "Status"}, {"Status": "OK"}) == (
+        '.Status: expected "Status", got "OK"'
+    )
 
 
 def test_json_input_placeholders_stand_for_json_text_only() -> None:
@@ -154,7 +177,16 @@ def test_json_input_placeholders_stand_for_json_text_only() -> None:
     assert first_difference(recorded, "could not be found in the input '{\"a\":1}'") is None
     assert first_difference(recorded, "could not be found in the input '[1]'") is None
     assert first_difference(recorded, "could not be found in the input 'plain'") is not None
+    assert first_difference(recorded, "could not be found in the input '{oops}'") is not None
     assert first_difference(recorded, "could not be found in the output '{}'") is not None
+
+
+def test_json_input_placeholders_stand_for_an_input_of_the_run() -> None:
+    recorded = "input '<json-input:1>' then '<json-input:1>'"
+    inputs = frozenset({'{"a": 1}'})
+    assert first_difference(recorded, "input '{\"a\":1}' then '{\"a\":1}'", inputs=inputs) is None
+    assert first_difference(recorded, "input '{\"b\":1}' then '{\"b\":1}'", inputs=inputs)
+    assert first_difference(recorded, "input '{\"a\":1}' then '[1]'") is not None
 
 
 def test_parallel_sections_sort_on_canonical_text_whatever_the_key_order() -> None:
