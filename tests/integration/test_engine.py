@@ -20,10 +20,11 @@ from stepline.engine import (
     ExecutionNotRedrivable,
     InvalidDefinition,
     InvalidExecutionInput,
+    InvalidToken,
     StateMachineDoesNotExist,
     StateMachineTypeNotSupported,
-    TaskDoesNotExist,
 )
+from stepline.engine.errors import TaskTimedOut
 from stepline.runtime import FakeClock, FunctionRegistry
 
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:"
@@ -193,7 +194,7 @@ def test_requests_the_engine_refuses(engine: Engine) -> None:
         engine.describe_execution(machine.replace(":stateMachine:", ":execution:") + ":nope")
     with pytest.raises(StateMachineTypeNotSupported):
         engine.start_sync_execution(machine, "{}")
-    with pytest.raises(TaskDoesNotExist):
+    with pytest.raises(InvalidToken):  # AWS: a token it did not make is invalid
         engine.send_task_success("not-a-token", "{}")
 
 
@@ -417,7 +418,7 @@ def test_an_answer_sent_with_the_task_token_ends_the_task_and_a_late_duplicate_i
         engine.run_until_idle()
         described = engine.describe_execution(arn)
         assert (described["status"], described["output"]) == ("SUCCEEDED", '"from outside"')
-        with pytest.raises(TaskDoesNotExist):
+        with pytest.raises(TaskTimedOut):  # AWS: the task of that token is closed
             engine.send_task_failure(work.token, "Late", "too late")
 
 

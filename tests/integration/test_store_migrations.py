@@ -19,7 +19,7 @@ import pytest
 
 from stepline.store import Definition, ExecutionRecord, SqlStore, open_store
 from stepline.store.migrations import LATEST, MIGRATIONS
-from stepline.store.records import MapRunRecord
+from stepline.store.records import ActivityRecord, MapRunRecord
 from tests.support.records import DEFINITION, ORDERS, T0, add_machine, events, execution_arn, task
 
 ALL_VERSIONS = [migration.version for migration in MIGRATIONS]
@@ -159,6 +159,40 @@ def seed_version_2(store: SqlStore) -> list[Expect]:
     ]
 
 
+ACTIVITY = "arn:aws:states:us-east-1:123456789012:activity:review"
+
+
+def seed_version_3(store: SqlStore) -> list[Expect]:
+    """Version 2's rows, an activity with a tag, and a task of the running child for it
+    (version 3 knew neither when a task was scheduled nor who took it)."""
+    earlier = seed_version_2(store)
+    child, _ = _ids_of(store, "child-2")
+    with store.transaction() as cursor:
+        rows = Rows(store, cursor)
+        rows.insert("activities", arn=ACTIVITY, name="review", creation_date=T0, settings="{}")
+        rows.insert("tags", resource_arn=ACTIVITY, key="team", value="docs")
+        rows.insert(
+            "tasks", execution_id=child, key=9, resource=ACTIVITY, parameters='{"doc": 1}',
+            token="token-activity",
+        )  # fmt: skip
+
+    def taken(store: SqlStore) -> object:
+        task = store.take_task(ACTIVITY, "worker", T0 + 50, lambda task: f"started {task.key}")
+        with store.reading() as cursor:
+            statement = store.sql("SELECT body FROM wakeups WHERE kind = 'signal' AND due = ?")
+            bodies = [row[0] for row in cursor.execute(statement, (T0 + 50,)).fetchall()]
+        assert task is not None
+        return task.key, task.taken_at, task.worker_name, "started 9" in bodies
+
+    return [
+        Expect("activity", lambda s: (s.activity(ACTIVITY), s.tags(ACTIVITY)),
+               (ActivityRecord(ACTIVITY, "review", T0, "{}"), {"team": "docs"})),
+        Expect("untaken", lambda s: s.untaken_activities([ACTIVITY]), {ACTIVITY}),
+        Expect("taken by a worker", taken, (9, T0 + 50, "worker", True)),
+        *earlier,
+    ]  # fmt: skip
+
+
 def _ids_of(store: SqlStore, name: str) -> tuple[int, int]:
     """The execution's id and its definition's."""
     with store.transaction() as cursor:
@@ -167,7 +201,11 @@ def _ids_of(store: SqlStore, name: str) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-SEEDS: dict[int, Callable[[SqlStore], list[Expect]]] = {1: seed_version_1, 2: seed_version_2}
+SEEDS: dict[int, Callable[[SqlStore], list[Expect]]] = {
+    1: seed_version_1,
+    2: seed_version_2,
+    3: seed_version_3,
+}
 
 
 def test_seeds_are_for_known_versions_from_the_first() -> None:

@@ -48,6 +48,13 @@ def register(subparsers: Any) -> None:
         help="accept only requests signed with this key (repeatable; default: any signature)",
     )
     parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+    parser.add_argument(
+        "--time-skipping",
+        action="store_true",
+        default=None,
+        help="for tests: whenever nothing runs, jump the clock to the next Wait, retry or "
+        "timeout instead of waiting for it (a day-long Wait ends at once)",
+    )
     parser.set_defaults(handler=serve)
 
 
@@ -59,7 +66,16 @@ def settings_of(arguments: argparse.Namespace) -> dict[str, Any]:
             settings = tomllib.loads(arguments.config.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             raise SystemExit(f"stepline serve: cannot read {arguments.config}: {error}") from None
-    options = ("host", "port", "database", "data_dir", "functions", "node", "log_level")
+    options = (
+        "host",
+        "port",
+        "database",
+        "data_dir",
+        "functions",
+        "node",
+        "log_level",
+        "time_skipping",
+    )
     for key in (*options, "access_key"):
         value = getattr(arguments, key)
         if value is not None:
@@ -99,6 +115,7 @@ def serve(arguments: argparse.Namespace) -> int:
     from stepline.api.sigv4 import parse_keys  # noqa: PLC0415
     from stepline.cli.run import load_functions  # noqa: PLC0415
     from stepline.engine import Engine, EngineError  # noqa: PLC0415
+    from stepline.runtime.clock import SkippingClock  # noqa: PLC0415
     from stepline.store import StoreError  # noqa: PLC0415
 
     settings = settings_of(arguments)
@@ -117,10 +134,13 @@ def serve(arguments: argparse.Namespace) -> int:
     try:
         keys = parse_keys(list(settings["access_key"]))
         functions = load_functions(list(settings["functions"]))
-        engine = Engine(database, functions=functions, node=settings.get("node"))
+        clock = SkippingClock() if settings.get("time_skipping") else None
+        engine = Engine(database, functions=functions, node=settings.get("node"), clock=clock)
     except (EngineError, StoreError, OSError, ValueError) as error:
         print(f"stepline serve: {error}", file=sys.stderr)
         return 1
+    if clock is not None:
+        log.info("time skipping: the clock jumps over waits whenever nothing runs")
     if keys:
         log.info("requests must be signed with one of %d access keys", len(keys))
     config = uvicorn.Config(

@@ -5,9 +5,8 @@ test started it (StartExecution, or StartSyncExecution for the ``sync_execution`
 its description and history are read back with DescribeExecution and GetExecutionHistory,
 page by page. The server must offer the recorded Lambda handlers' stand-ins: start it with
 ``--functions stepline.conformance.served_functions``. A case's Lambda functions are renamed
-after their handler (``id_function``, ``id_function_2`` for a second one in the same case), so
-one server serves every case; the names are masked in the comparison as the recordings
-masked theirs.
+after their handler (``served_function_name``), so one server serves every case; the names are
+masked in the comparison as the recordings masked theirs.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from stepline.conformance.cases import Case
+from stepline.conformance.functions import HANDLERS
 from stepline.conformance.substitutions import Names
 
 _CASE_NUMBERS = itertools.count(1)
@@ -36,10 +36,19 @@ def unique_name(base: str) -> str:
     return f"{base}_{_RUN}_{next(_CASE_NUMBERS)}"
 
 
-def served_function_name(handler_file: str, ordinal: int) -> str:
-    """The name a handler's stand-in is served under: its file's stem, numbered from 2."""
-    stem = PurePosixPath(handler_file).stem
-    return stem if ordinal == 1 else f"{stem}_{ordinal}"
+def served_function_name(handler_file: str, ordinal: int, length: int) -> str:
+    """The name a handler's stand-in is served under, as long as the name it replaces.
+
+    ``sl``, the handler's letter, the ordinal among the case's functions with that handler,
+    then zeros up to ``length``: a payload that quotes the name keeps its size, and no name is
+    a prefix of another's.
+    """
+    code = f"sl{_HANDLER_LETTERS[PurePosixPath(handler_file).name]}{ordinal}"
+    return code + "0" * (length - len(code))
+
+
+_HANDLER_LETTERS = {name: chr(ord("a") + index) for index, name in enumerate(sorted(HANDLERS))}
+SERVED_NAME_LENGTHS = range(4, 65)  # Lambda function names are 1 to 64 characters long
 
 
 def renamed_functions(case: Case) -> dict[str, str]:
@@ -47,9 +56,9 @@ def renamed_functions(case: Case) -> dict[str, str]:
     seen: dict[str, int] = {}
     renamed: dict[str, str] = {}
     for entry in case.record.get("lambda_functions") or []:
-        handler = str(entry["handler_file"])
+        name, handler = str(entry["name"]), str(entry["handler_file"])
         seen[handler] = seen.get(handler, 0) + 1
-        renamed[str(entry["name"])] = served_function_name(handler, seen[handler])
+        renamed[name] = served_function_name(handler, seen[handler], len(name))
     return renamed
 
 

@@ -138,6 +138,8 @@ def run_execution_case(case: Case, mode: str = "memory", endpoint: Any = None) -
         region=names.region,
         account=names.account,
         role_arn=names.role_arn,
+        # A synchronous Express execution cannot be redriven: no RedriveCount in its context.
+        redrive_count=None if case.kind == "sync_execution" else 0,
     )
     output = _parse(result.output)
     events = normalise_history(case, names, list(result.history()), output)

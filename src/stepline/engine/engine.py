@@ -9,22 +9,24 @@ node's, guarded by a lock file.
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Self
 
+from stepline.asl.json_errors import json_syntax_error
 from stepline.asl.jsontext import dumps, loads
 from stepline.engine import arns, errors, history
+from stepline.engine.activities import Activities, checked_failure, checked_output
 from stepline.engine.express import ExpressRun
 from stepline.engine.loop import express_timeout
 from stepline.engine.machines import Machines
 from stepline.engine.node import Node
 from stepline.engine.replay import replay_difference
 from stepline.runtime import Plan, start_execution
-from stepline.runtime.effects import Signal, TaskFailed, TaskHeartbeat, TaskSucceeded
-from stepline.runtime.effects import encode as encode_signal
+from stepline.runtime.effects import TaskFailed, TaskHeartbeat, TaskSucceeded
 from stepline.runtime.transition import ExecutionRun
 from stepline.store import (
     Definition,
@@ -78,7 +80,7 @@ class SyncStart:
     ending: Future[StepWrite]
 
 
-class Engine(Node, Machines):
+class Engine(Node, Machines, Activities):
     """One node of Stepline's durable engine.
 
     ``store`` is a store or a URL (``sqlite:///PATH``, ``postgresql://...``). ``cache_size``
@@ -110,7 +112,7 @@ class Engine(Node, Machines):
         try:
             self.store.create_execution(new, NewWakeup("start", new.start_date), events)
         except DuplicateExecution:
-            raise errors.ExecutionAlreadyExists(f"Execution Already Exists: '{new.arn}'") from None
+            raise errors.ExecutionAlreadyExists(new.arn) from None
         self.nudge()
         return new.arn
 
@@ -171,7 +173,9 @@ class Engine(Node, Machines):
         )
         return new, events
 
-    def _start_run(self, target: Target, text: str, name: str | None) -> ExecutionRun:
+    def _start_run(
+        self, target: Target, text: str, name: str | None, *, synchronous: bool = False
+    ) -> ExecutionRun:
         """An execution's run with its ExecutionStarted recorded (Express ones capped at
         AWS's five minutes)."""
         run = start_execution(
@@ -183,6 +187,7 @@ class Engine(Node, Machines):
             region=self.region,
             account=self.account,
             role_arn=target.role,
+            redrive_count=None if synchronous else 0,
         )
         if target.plan.state_machine_type == "EXPRESS":
             run.timeout_seconds = express_timeout(run.timeout_seconds)
@@ -219,7 +224,7 @@ class Engine(Node, Machines):
         input_text = _checked_input(input)
         if name is not None:
             arns.check_name(name)
-        run = self._start_run(target, input_text, name)
+        run = self._start_run(target, input_text, name, synchronous=True)
         express = ExpressRun(run, None, target.definition.logging_level)
         started = SyncStart(target, run, input_text, run.execution.now, express.ending)
         self.run_sync(express)
@@ -438,35 +443,21 @@ class Engine(Node, Machines):
         record = self._record(execution_arn)
         return replay_difference(self._plan(record.definition_id), record, self.store)
 
-    # Answers from outside ---------------------------------------------------------------------
+    # Answers from outside (activity workers, callbacks): ``activities.answer_task`` --------
 
     def send_task_success(self, task_token: str, output: str) -> None:
-        task = self._task(task_token)
-        value = loads(_checked_input(output))
-        self._answer(task.execution_id, TaskSucceeded(task.key, value))
+        value = loads(checked_output(output))
+        self.answer_task(task_token, lambda key: TaskSucceeded(key, value))
 
     def send_task_failure(
         self, task_token: str, error: str | None = None, cause: str | None = None
     ) -> None:
-        task = self._task(task_token)
-        self._answer(task.execution_id, TaskFailed(task.key, error or "", cause or ""))
+        checked_failure(error, cause)
+        self.answer_task(task_token, lambda key: TaskFailed(key, error or "", cause or ""))
 
     def send_task_heartbeat(self, task_token: str) -> None:
-        task = self._task(task_token)
-        self._answer(task.execution_id, TaskHeartbeat(task.key))
-
-    def _task(self, token: str) -> Any:
-        if not token:
-            raise errors.InvalidToken("Invalid Token: ''")
-        task = self.store.task_by_token(token)
-        if task is None:
-            raise errors.TaskDoesNotExist("Task Timed Out: 'Provided task does not exist anymore'")
-        return task
-
-    def _answer(self, execution_id: int, signal: Signal) -> None:
-        body = dumps(encode_signal(signal))
-        self.store.add_wakeup(execution_id, NewWakeup("signal", self._now(), body=body))
-        self.nudge()
+        """Restarts the task's HeartbeatSeconds clock (no event is recorded, as on AWS)."""
+        self.answer_task(task_token, TaskHeartbeat)
 
     def _record(self, execution_arn: str, *, check_arn: bool = True) -> Any:
         if check_arn:
@@ -478,12 +469,22 @@ class Engine(Node, Machines):
 
 
 def _checked_input(text: str | None) -> str:
+    """The execution input, refused as AWS refuses text that is not JSON."""
     if text is None:
         return "{}"
+    if not text.strip():
+        raise errors.InvalidExecutionInput(
+            "Invalid State Machine Execution Input: 'Invalid execution input.'"
+        )
     try:
         loads(text)
+    except json.JSONDecodeError as error:
+        reason = json_syntax_error(text, error).reason
+        raise errors.InvalidExecutionInput(
+            f"Invalid State Machine Execution Input: '{reason}'"
+        ) from None
     except ValueError:
         raise errors.InvalidExecutionInput(
-            "Invalid State Machine Execution Input: 'Unexpected character'"
+            "Invalid State Machine Execution Input: 'Invalid execution input.'"
         ) from None
     return text

@@ -1,7 +1,9 @@
 """The engine's loop: claim what is due, advance it, commit every step of the batch at once.
 
 One thread advances executions (``Loop.step``); in-process functions run on ``Workers`` and
-post their answers to the loop's inbox. A step:
+post their answers to the loop's inbox. Activity tasks are not this node's work: they wait in
+the outbox for a worker to ask (``engine.activities``), which ``activity_queued`` is told of.
+A step:
 
 1. takes the answers this node's workers posted, and claims executions with wake-ups due
    (timers, starts, stops, answers from outside, recoveries) that no other live node owns;
@@ -11,7 +13,7 @@ post their answers to the loop's inbox. A step:
 4. commits the whole batch in one transaction (``store.commit``), which skips executions this
    node no longer owns;
 5. only then hands new work to the workers (the outbox rule: work is never done for a step
-   that was not committed) and caches the runs.
+   that was not committed) or announces new activity tasks, and caches the runs.
 
 A run whose state cannot be read back fails alone (``steps.failed_write``); a store that
 cannot be reached fails the batch, which is retried: nothing it applied was committed, and
@@ -42,6 +44,7 @@ from stepline.runtime import (
 from stepline.runtime.checkpoint import resume
 from stepline.runtime.effects import Dispatch, Signal, StartExecution
 from stepline.runtime.functions import FunctionRegistry
+from stepline.runtime.resources import is_activity
 from stepline.runtime.transition import ExecutionRun
 from stepline.store import Claim, NewExecution, SqlStore, StepWrite
 
@@ -126,6 +129,8 @@ class Loop:
         """Called for every execution a committed step ended."""
         self.claimed_express: Callable[[Claim], bool] = lambda claim: False
         """Offered every claim first: True when it was an Express execution, run elsewhere."""
+        self.activity_queued: Callable[[str], None] = lambda activity_arn: None
+        """Told, after the commit, of every activity that got a new task to hand out."""
 
     # The inbox ----------------------------------------------------------------------------
 
@@ -314,9 +319,14 @@ class Loop:
                 cached.version = write.expected_version + 1
             region, account = run.execution.region, run.execution.account
             for dispatch in batch.dispatches.get(execution_id, ()):
-                self.submit(execution_id, dispatch, region, account)
+                if is_activity(dispatch.resource):
+                    self.activity_queued(dispatch.resource)  # a worker will ask for it
+                else:
+                    self.submit(execution_id, dispatch, region, account)
         recovering = [key for key in batch.recovering if key not in lost]
         for task in self.store.tasks(recovering):
+            if is_activity(task.resource):
+                continue  # still in the outbox, for a worker to take (or taken by one)
             run = batch.runs[task.execution_id]
             just_started = {
                 dispatch.key for dispatch in batch.dispatches.get(task.execution_id, ())

@@ -61,6 +61,7 @@ class Node:
         else:
             self.store = store
         self.clock: Clock = clock or SystemClock()
+        self._skips_idle_time = bool(getattr(self.clock, "skips_idle_time", False))
         self.functions = functions or FunctionRegistry()
         self.region, self.account = region, account
         self.role_arn = role_arn
@@ -154,7 +155,7 @@ class Node:
                 log.exception("the engine's step failed; retrying")
                 self._stopping.wait(min(0.1 * 2**failures, 2.0))
                 continue
-            if moved:
+            if moved or (self._skips_idle_time and self._skip_idle_time()):
                 continue
             self.loop.wake.wait(timeout=self._idle_wait())
             self.loop.wake.clear()
@@ -198,24 +199,41 @@ class Node:
             self._poll_at = 0.0
             if self.step():
                 continue
-            if self.workers.in_flight or self.loop.has_answers or self.express.has_answers:
+            if self._busy():
                 self.workers.idle.wait(timeout=0.05)
                 continue
-            dues = [due for due in (self.store.next_due(), self.express.next_due()) if due]
-            if not dues:
+            due = self._next_due()
+            if due is None:
                 return
-            due = min(dues)
             now = self._now()
             if max_seconds is not None and due - started > max_seconds:
                 return
             if due > now:
                 if advance is not None:
-                    # Rounded up to a microsecond: a fake clock keeps microseconds, and a
-                    # jittered back-off's due time has more digits than that (a step smaller
-                    # than a microsecond would not move the clock at all).
-                    advance(math.ceil((due - now) * 1e6) / 1e6)
+                    _advance_to(advance, due - now)
                 else:
                     time.sleep(min(due - now, 1.0))
+
+    def _busy(self) -> bool:
+        """Whether work runs or answers wait to be applied (time must not jump then)."""
+        return bool(self.workers.in_flight or self.loop.has_answers or self.express.has_answers)
+
+    def _next_due(self) -> float | None:
+        dues = [due for due in (self.store.next_due(), self.express.next_due()) if due]
+        return min(dues) if dues else None
+
+    def _skip_idle_time(self) -> bool:
+        """On a time-skipping clock: when nothing runs, jump to the next due instant. An
+        activity task a worker has taken is work running too (its timeouts must not jump)."""
+        if self._busy() or self.store.has_taken_tasks():
+            return False
+        due = self._next_due()
+        now = self._now()
+        if due is None or due <= now:
+            return False
+        _advance_to(self.clock.advance, due - now)  # type: ignore[attr-defined]
+        self._poll_at = 0.0
+        return True
 
     def _maintain(self) -> None:
         wall = time.time()
@@ -375,3 +393,10 @@ def _lock_single_node(path: str) -> IO[str] | None:
             "(use PostgreSQL for several)"
         ) from None
     return lock
+
+
+def _advance_to(advance: Any, seconds: float) -> None:
+    # Rounded up to a microsecond: a fake clock keeps microseconds, and a jittered back-off's
+    # due time has more digits than that (a step smaller than a microsecond would not move the
+    # clock at all).
+    advance(math.ceil(seconds * 1e6) / 1e6)

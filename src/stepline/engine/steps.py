@@ -25,6 +25,7 @@ from stepline.runtime.effects import (
     decode,
     encode,
 )
+from stepline.runtime.resources import is_activity
 from stepline.runtime.transition import ExecutionRun, SignalRefused
 from stepline.store import EventRecord, NewExecution, NewWakeup, StepWrite, TaskRecord, Wakeup
 from stepline.store.records import MapRunRecord
@@ -169,15 +170,18 @@ def to_write(
         if isinstance(effect, StartTimer):
             write.new_wakeups.append(NewWakeup("timer", effect.due, effect.key))
         elif isinstance(effect, Dispatch):
-            write.new_tasks.append(_task_record(execution_id, effect))
+            write.new_tasks.append(_task_record(execution_id, effect, now))
             dispatches.append(effect)
         elif isinstance(effect, StartExecution):
             write.new_executions.append(new_child(effect, execution_id, run))
         elif isinstance(effect, MapRunNotice):
             write.map_runs.append(_map_run_record(effect, execution_id, now))
     write.cancelled_keys = sorted(cancelled | set(applied.answered))
+    # An execution that awaits no work of this node's workers (timers, children, activity
+    # tasks a worker elsewhere takes) is given up: any node advances it when it is woken.
     write.release = run.finished or not any(
-        isinstance(effect, Dispatch) for effect in run.awaited.values()
+        isinstance(effect, Dispatch) and not is_activity(effect.resource)
+        for effect in run.awaited.values()
     )
     return write, dispatches
 
@@ -196,7 +200,7 @@ def _map_run_record(notice: MapRunNotice, execution_id: int, now: float) -> MapR
     )
 
 
-def _task_record(execution_id: int, dispatch: Dispatch) -> TaskRecord:
+def _task_record(execution_id: int, dispatch: Dispatch, now: float) -> TaskRecord:
     return TaskRecord(
         execution_id,
         dispatch.key,
@@ -205,6 +209,7 @@ def _task_record(execution_id: int, dispatch: Dispatch) -> TaskRecord:
         dispatch.token,
         dispatch.timeout_seconds,
         dispatch.heartbeat_seconds,
+        scheduled_at=now,
     )
 
 

@@ -2,6 +2,8 @@
 
 ``SystemClock`` is real time. ``FakeClock`` jumps instead of sleeping, so a Wait of a day or a
 retry back-off costs nothing in tests, and every timestamp it hands out is predictable.
+``SkippingClock`` is real time that jumps over the waits of an engine with nothing to do (a
+server run for tests: ``stepline serve --time-skipping``).
 """
 
 from __future__ import annotations
@@ -63,6 +65,34 @@ class FakeClock:
         """Put the clock at ``moment`` (even backwards: a test harness starting over)."""
         with self._lock:
             self._now = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class SkippingClock:
+    """Real time plus every wait skipped so far: it runs as a wall clock does, and ``advance``
+    (or ``sleep``) moves it forward at once. Work that runs takes its real time; what an idle
+    engine would wait for (a Wait state, a retry back-off) comes at once."""
+
+    skips_idle_time = True
+    """Tells an engine to ``advance`` this clock to its next due instant whenever it is idle."""
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+        self._lock = threading.Lock()
+
+    def stamp(self) -> float:
+        """The time as POSIX seconds."""
+        return time.time() + self._offset
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.stamp(), UTC)
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(seconds)
+
+    def advance(self, seconds: float) -> None:
+        if seconds > 0:
+            with self._lock:
+                self._offset += seconds
 
 
 def format_timestamp(moment: datetime) -> str:

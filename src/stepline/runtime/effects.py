@@ -112,9 +112,11 @@ Effect = Dispatch | StartTimer | StartExecution | Cancel | MapRunNotice
 
 @dataclass(frozen=True, slots=True)
 class TaskStarted:
-    """The work of a ``Dispatch`` has started (a worker took it)."""
+    """The work of a ``Dispatch`` has started (a worker took it); ``worker_name`` is the name
+    an activity worker gave when it asked for the task (AWS's ActivityStarted records it)."""
 
     key: int
+    worker_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,19 +215,32 @@ def sleep(execution: Execution, seconds: float) -> Routine[None]:
     yield from await_effect(StartTimer(execution.new_key(), due, seconds))
 
 
+_DIGEST_SIZE = 12
+
+
 def task_token(execution: Execution, key: int) -> str:
     """The token of the work ``key`` asks for: names the execution and key, and carries a
     digest keyed by the execution's secret seed, so a token cannot be made up."""
     body = f"{execution.execution_arn}#{key}"
-    digest = hashlib.blake2b(body.encode(), digest_size=12, key=execution.seed).digest()
+    digest = task_digest(execution.execution_arn, key, execution.seed)
     return base64.urlsafe_b64encode(body.encode() + b"#" + digest).decode().rstrip("=")
+
+
+def task_digest(execution_arn: str, key: int, seed: bytes) -> bytes:
+    """The digest a task token carries: keyed by its execution's secret seed."""
+    body = f"{execution_arn}#{key}".encode()
+    return hashlib.blake2b(body, digest_size=_DIGEST_SIZE, key=seed).digest()
 
 
 def parse_task_token(token: str) -> tuple[str, int, bytes] | None:
     """(execution ARN, key, digest) from a token, or None if it is not one of ours."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        arn, key, digest = raw.rsplit(b"#", 2)
+        # The digest is binary (it may hold a "#"): it is the last _DIGEST_SIZE bytes.
+        head, digest = raw[: -_DIGEST_SIZE - 1], raw[-_DIGEST_SIZE:]
+        if raw[-_DIGEST_SIZE - 1 : -_DIGEST_SIZE] != b"#":
+            return None
+        arn, key = head.rsplit(b"#", 1)
         return arn.decode(), int(key), digest
     except ValueError:
         return None

@@ -91,7 +91,7 @@ class ExecutionOptions(TypedDict, total=False):
     role_arn: str | None
     seed: bytes | None
     execution_arn: str | None
-    redrive_count: int
+    redrive_count: int | None
 
 
 def start_execution(
@@ -107,13 +107,15 @@ def start_execution(
     role_arn: str | None = None,
     seed: bytes | None = None,
     execution_arn: str | None = None,
-    redrive_count: int = 0,
+    redrive_count: int | None = 0,
 ) -> ExecutionRun:
     """An execution of ``plan`` with its ExecutionStarted event recorded and no state entered.
 
     Move it with ``start`` and ``advance`` (or ``driver.drive``); read how it ended with
     ``execution_result``. ``seed`` names the execution's random draws (fresh when omitted):
-    the same seed, input and signals give the same history.
+    the same seed, input and signals give the same history. A synchronous Express execution
+    (``redrive_count=None``) has no ``RedriveCount`` in its context object: it cannot be
+    redriven.
     """
     clock = clock or SystemClock()
     started_at = clock.now()
@@ -137,8 +139,8 @@ def start_execution(
             "Name": name,
             "RoleArn": role_arn,
             "StartTime": format_timestamp(started_at),
-            "RedriveCount": redrive_count,
-        },
+        }
+        | ({} if redrive_count is None else {"RedriveCount": redrive_count}),
         state_machine_object={"Id": machine_arn, "Name": state_machine_name},
         seed=seed if seed is not None else os.urandom(16),
         now=started_at.timestamp(),

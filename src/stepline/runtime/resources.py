@@ -1,8 +1,10 @@
 """Task resources: what a Task's ``Resource`` ARN resolves to, and the events it records.
 
-Resolution happens once, when the plan is compiled. This issue's one family is in-process
-functions (``stepline.runtime.functions``) reached through Lambda's two ARN forms; the real
-integrations (HTTP, containers, activities, callbacks, nested executions) plug in here later.
+Resolution happens once, when the plan is compiled. Two families run today: in-process
+functions (``stepline.runtime.functions``) reached through Lambda's two ARN forms, and
+activities (``arn:aws:states:<region>:<account>:activity:<name>``), whose work waits for a
+worker outside Stepline to ask for it (GetActivityTask) and answer by its token. The other
+integrations (HTTP, containers, callbacks, nested executions) plug in here later.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from stepline.runtime.effects import (
     Dispatch,
     Effect,
     Routine,
+    Signal,
     StartTimer,
     TaskFailed,
     TaskHeartbeat,
@@ -35,6 +38,13 @@ from stepline.runtime.functions import LAMBDA_INVOKE
 from stepline.runtime.state_plan import checked_text
 
 _FUNCTION_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:[^:]+(:[^:]+)?\Z")
+_ACTIVITY_ARN = re.compile(r"arn:aws[a-z-]*:states:[^:]+:[^:]+:activity:[^:]+\Z")
+
+
+def is_activity(resource: str) -> bool:
+    """Whether a Task's (or a dispatch's) resource is an activity: its work is done by a
+    worker that polls for it, never by Stepline's own workers."""
+    return _ACTIVITY_ARN.match(resource) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +66,8 @@ def resolve_resource(arn: str) -> Resource:
         return LambdaInvokeIntegration()
     if _FUNCTION_ARN.match(arn):
         return LambdaFunction(arn)
+    if is_activity(arn):
+        return Activity(arn)
     return UnsupportedResource(arn)
 
 
@@ -63,12 +75,13 @@ def perform(
     invocation: Invocation,
     resource: str,
     parameters: JSON,
-    on_started: Callable[[], None],
+    on_started: Callable[[Signal], None],
 ) -> Routine[JSON]:
     """Have the driver do the work; its answer becomes the result or a StatesError.
 
     ``on_started`` records the resource's Started event once the work really starts (before
-    the result, if the driver sends that first). From then on the Task's TimeoutSeconds and
+    the result, if the driver sends that first); it is given the signal that started it (an
+    activity's TaskStarted names its worker). From then on the Task's TimeoutSeconds and
     HeartbeatSeconds run as timers; whichever fires first fails the Task with
     ``States.Timeout`` (AWS reports a missed heartbeat with the same error). What the routine
     still awaits when it ends (the work, a timer) is cancelled by the machine running it.
@@ -86,7 +99,7 @@ def perform(
             raise StatesTimeout("")
         if not started:
             started = True
-            on_started()
+            on_started(signal)
             effects: list[Effect] = []
             if timeout is not None:
                 effects.append(_timer(execution, timeout, timers))
@@ -114,10 +127,10 @@ def perform(
 
 def _recorder(
     frame: Frame, event_type: str, details: dict[str, Any] | None = None
-) -> Callable[[], None]:
+) -> Callable[[Signal], None]:
     """Records ``event_type`` when called (a resource's Started event)."""
 
-    def record() -> None:
+    def record(signal: Signal) -> None:
         frame.add_event(event_type, dict(details) if details is not None else None)
 
     return record
@@ -129,6 +142,18 @@ def _timer(execution: Execution, seconds: int, timers: set[int]) -> StartTimer:
     return timer
 
 
+def _scheduled(invocation: Invocation, arn: str) -> dict[str, Any]:
+    """The details of a ...Scheduled event: the input, the resource, the timeout if any."""
+    scheduled: dict[str, Any] = {
+        "input": Json(invocation.parameters),
+        "inputDetails": NOT_TRUNCATED,
+        "resource": arn,
+    }
+    if invocation.timeout_seconds is not None:
+        scheduled["timeoutInSeconds"] = invocation.timeout_seconds
+    return scheduled
+
+
 class LambdaFunction:
     """``arn:aws:lambda:…:function:NAME``: the parameters are the event, the return the result."""
 
@@ -137,14 +162,7 @@ class LambdaFunction:
 
     def invoke(self, invocation: Invocation) -> Routine[JSON]:
         frame = invocation.entry.frame
-        scheduled: dict[str, Any] = {
-            "input": Json(invocation.parameters),
-            "inputDetails": NOT_TRUNCATED,
-            "resource": self.arn,
-        }
-        if invocation.timeout_seconds is not None:
-            scheduled["timeoutInSeconds"] = invocation.timeout_seconds
-        frame.add_event("LambdaFunctionScheduled", scheduled)
+        frame.add_event("LambdaFunctionScheduled", _scheduled(invocation, self.arn))
         try:
             result = yield from perform(
                 invocation,
@@ -199,7 +217,7 @@ class LambdaInvokeIntegration:
         )
         return result
 
-    def _run(self, invocation: Invocation, on_started: Callable[[], None]) -> Routine[JSON]:
+    def _run(self, invocation: Invocation, on_started: Callable[[Signal], None]) -> Routine[JSON]:
         parameters = invocation.parameters
         if not isinstance(parameters, dict) or not isinstance(parameters.get("FunctionName"), str):
             raise StatesRuntime(
@@ -219,6 +237,55 @@ def _compact(cause: str) -> str:
         return dumps(loads(cause))
     except ValueError:
         return cause
+
+
+class Activity:
+    """``arn:aws:states:…:activity:NAME``: the effective input waits for a worker to ask for it
+    (GetActivityTask); the worker's answer (SendTaskSuccess, SendTaskFailure) is the result.
+
+    AWS records ActivityScheduled when the task is queued and ActivityStarted (with the
+    worker's name) when a worker takes it; TimeoutSeconds and HeartbeatSeconds count from
+    then, so a task no worker takes waits until the execution's own timeout
+    (``docs/aws-lifecycle.md`` section 7).
+    """
+
+    def __init__(self, arn: str) -> None:
+        self.arn = arn
+
+    def invoke(self, invocation: Invocation) -> Routine[JSON]:
+        frame = invocation.entry.frame
+        scheduled = _scheduled(invocation, self.arn)
+        if invocation.heartbeat_seconds is not None:
+            scheduled["heartbeatInSeconds"] = invocation.heartbeat_seconds
+        frame.add_event("ActivityScheduled", scheduled)
+
+        def started(signal: Signal) -> None:
+            worker = signal.worker_name if isinstance(signal, TaskStarted) else None
+            frame.add_event("ActivityStarted", {} if worker is None else {"workerName": worker})
+
+        try:
+            result = yield from perform(invocation, self.arn, invocation.parameters, started)
+            checked_text(result, self.arn)
+        except StatesError as error:
+            if error.error == TIMEOUT:
+                frame.add_event("ActivityTimedOut", {"error": error.error})
+            else:
+                frame.add_event("ActivityFailed", _failure_details(error))
+            raise
+        frame.add_event(
+            "ActivitySucceeded", {"output": Json(result), "outputDetails": NOT_TRUNCATED}
+        )
+        return result
+
+
+def _failure_details(error: StatesError) -> dict[str, str]:
+    """A worker's error and cause, each left out when it sent none (as ExecutionFailed)."""
+    details = {}
+    if error.cause:
+        details["cause"] = error.cause
+    if error.error:
+        details["error"] = error.error
+    return details
 
 
 class UnsupportedResource:

@@ -35,6 +35,10 @@ EXECUTION_COLUMNS = (
     "parent_id, map_run_arn, expires_at, parent_key, version_arn, alias_arn, trace_header"
 )
 EXECUTION_SUMMARY_COLUMNS = EXECUTION_COLUMNS.replace("checkpoint", "NULL")
+TASK_COLUMNS = (
+    "execution_id, key, resource, parameters, token, timeout_seconds, heartbeat_seconds, "
+    "scheduled_at, taken_at, worker_name"
+)
 MAP_RUN_COLUMNS = (
     "arn, execution_id, status, start_date, stop_date, total, max_concurrency, "
     "tolerated_failure_count, tolerated_failure_percentage"

@@ -99,7 +99,7 @@ class Commits(SqlBase):
         self._run_many(
             cursor,
             "INSERT INTO tasks (execution_id, key, resource, parameters, token, timeout_seconds, "
-            "heartbeat_seconds) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "heartbeat_seconds, scheduled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     task.execution_id,
@@ -109,6 +109,7 @@ class Commits(SqlBase):
                     task.token,
                     task.timeout_seconds,
                     task.heartbeat_seconds,
+                    task.scheduled_at,
                 )
                 for write in writes
                 for task in write.new_tasks

@@ -213,6 +213,24 @@ MIGRATIONS += (
     ),
 )
 
+# Activity tasks wait in the outbox until a worker takes one (GetActivityTask): the oldest
+# first, hence when each was scheduled; who took it and when.
+_V4_ACTIVITY_TASKS = """
+ALTER TABLE tasks ADD COLUMN scheduled_at {real};
+ALTER TABLE tasks ADD COLUMN taken_at {real};
+ALTER TABLE tasks ADD COLUMN worker_name TEXT;
+CREATE INDEX tasks_untaken ON tasks (resource, scheduled_at) WHERE taken_at IS NULL
+"""
+
+MIGRATIONS += (
+    Migration(
+        4,
+        "Tasks: when each was scheduled, and when and by which worker it was taken",
+        _statements(_V4_ACTIVITY_TASKS, real="REAL"),
+        _statements(_V4_ACTIVITY_TASKS, real="DOUBLE PRECISION"),
+    ),
+)
+
 LATEST = MIGRATIONS[-1].version
 
 

@@ -31,6 +31,7 @@ class PostgresStore(SqlStore):
     lock_rows = "FOR UPDATE"
     skip_locked = "FOR UPDATE SKIP LOCKED"
     claim_lock = "FOR UPDATE OF e SKIP LOCKED"
+    task_lock = "FOR UPDATE OF t SKIP LOCKED"
 
     def __init__(
         self,

@@ -134,6 +134,11 @@ class TaskRecord:
     token: str
     timeout_seconds: int | None
     heartbeat_seconds: int | None
+    scheduled_at: float | None = None
+    """When the step that dispatched it ran (activity tasks are handed out oldest first)."""
+    taken_at: float | None = None
+    """When a worker took it (activity tasks: GetActivityTask), if one has."""
+    worker_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from stepline.store.base import (
     EXECUTION_COLUMNS,
     EXECUTION_SUMMARY_COLUMNS,
     MAP_RUN_COLUMNS,
+    TASK_COLUMNS,
     DuplicateExecution,
     SqlBase,
 )
@@ -278,8 +279,7 @@ class Rows(SqlBase):
         with self.reading() as cursor:
             rows = self._run(
                 cursor,
-                "SELECT execution_id, key, resource, parameters, token, timeout_seconds, "
-                f"heartbeat_seconds FROM tasks WHERE execution_id IN "
+                f"SELECT {TASK_COLUMNS} FROM tasks WHERE execution_id IN "
                 f"({self._marks(len(execution_ids))}) ORDER BY execution_id, key",
                 execution_ids,
             ).fetchall()
@@ -289,8 +289,7 @@ class Rows(SqlBase):
         with self.reading() as cursor:
             row = self._run(
                 cursor,
-                "SELECT execution_id, key, resource, parameters, token, timeout_seconds, "
-                "heartbeat_seconds FROM tasks WHERE token = ?",
+                f"SELECT {TASK_COLUMNS} FROM tasks WHERE token = ?",
                 (token,),
             ).fetchone()
         return None if row is None else TaskRecord(*row)

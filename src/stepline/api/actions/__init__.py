@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from stepline.api.actions import definitions, executions, state_machines
+from stepline.api.actions import activities, definitions, executions, state_machines
 from stepline.engine import Engine
 
 Action = Callable[[Engine, dict[str, Any]], dict[str, Any]]
@@ -43,5 +43,11 @@ ACTIONS: dict[str, Action] = {
     "TagResource": definitions.tag_resource,
     "UntagResource": definitions.untag_resource,
     "ListTagsForResource": definitions.list_tags_for_resource,
+    "CreateActivity": activities.create_activity,
+    "DescribeActivity": activities.describe_activity,
+    "DeleteActivity": activities.delete_activity,
+    "ListActivities": activities.list_activities,
+    "GetActivityTask": activities.get_activity_task,
 }
-"""Every action but StartSyncExecution (awaited, see ``app``) and those of activities."""
+"""Every action but StartSyncExecution (awaited, see ``app``). GetActivityTask long-polls:
+a server may await ``activities.begin_get_activity_task`` instead of holding a thread."""
