@@ -11,7 +11,9 @@ or error instead of doing its work, and each stage's value is reported. The stag
 plan's own compiled callables, so the data flow is the interpreter's, and the interpreter's hot
 path carries no inspection cost.
 
-Requests AWS rejects raise ``RequestError`` subclasses named and worded as AWS's API errors.
+The request is read and checked first (``test_state_requests``, ``test_state_mocks``,
+``mock_schemas``); one AWS refuses raises a ``RequestError`` subclass (``test_state_errors``)
+named and worded as AWS's API error.
 """
 
 from __future__ import annotations
@@ -19,137 +21,39 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from stepline.asl.definitions import format_invalid_definition, load_definition
-from stepline.asl.errors import StatesError, TaskError, error_matches
-from stepline.asl.jsontext import dumps, loads
-from stepline.asl.model import MapState, Retrier, StateMachine
+from stepline.asl.errors import StatesError
 from stepline.asl.scope import JSON
 from stepline.runtime.clock import Clock, FakeClock, SystemClock, format_timestamp
 from stepline.runtime.driver import RoutineRun, drive
 from stepline.runtime.effects import Routine
 from stepline.runtime.entry import Entry
 from stepline.runtime.events import EventLog, Json
-from stepline.runtime.execution import InvalidDefinitionError, compile_definition
 from stepline.runtime.frame import NOT_TRUNCATED, Execution, Frame
 from stepline.runtime.functions import FunctionRegistry
 from stepline.runtime.resources import Invocation
 from stepline.runtime.state_plan import StatePlan, Step
+from stepline.runtime.test_state_errors import (
+    InvalidDefinition,
+    InvalidExecutionInput,
+    RequestError,
+    ValidationException,
+)
+from stepline.runtime.test_state_mocks import StateConfiguration
+from stepline.runtime.test_state_outcomes import Outcome, handle_error, render_response
+from stepline.runtime.test_state_requests import Request, parse_request
 
 T = TypeVar("T")
 
-INSPECTION_LEVELS = ("INFO", "DEBUG", "TRACE")
-FIELD_VALIDATION_MODES = ("STRICT", "PRESENT", "NONE")
-SINGLE_STATE_NAME = "StateName"
-"""AWS names a state tested on its own ``StateName`` (its ``$$.State.Name`` shows it)."""
-MOCKABLE_TYPES = frozenset({"Task", "Map", "Parallel"})
-NEEDS_MOCK_TYPES = frozenset({"Map", "Parallel"})
-_NUMERIC_FIELDS = frozenset(
-    {"maxConcurrency", "toleratedFailureCount", "toleratedFailurePercentage", "errorDetails"}
-)
-
-
-class RequestError(Exception):
-    """A TestState request AWS rejects; ``code`` is AWS's error name, ``message`` its text."""
-
-    code = ""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
-
-
-class InvalidDefinition(RequestError):
-    code = "InvalidDefinition"
-
-
-class InvalidExecutionInput(RequestError):
-    code = "InvalidExecutionInput"
-
-
-class ValidationException(RequestError):
-    code = "ValidationException"
-
-
-@dataclass(frozen=True)
-class StateConfiguration:
-    """TestState's ``stateConfiguration``: what the mocked run is to assume happened."""
-
-    retrier_retry_count: int = 0
-    error_caused_by_state: str | None = None
-    map_iteration_failure_count: int | None = None
-    map_item_reader_data: str | None = None
-
-    @classmethod
-    def from_request(cls, raw: Mapping[str, Any] | None) -> StateConfiguration:
-        raw = raw or {}
-        return cls(
-            retrier_retry_count=int(raw.get("retrierRetryCount") or 0),
-            error_caused_by_state=raw.get("errorCausedByState"),
-            map_iteration_failure_count=raw.get("mapIterationFailureCount"),
-            map_item_reader_data=raw.get("mapItemReaderData"),
-        )
-
-
-@dataclass(frozen=True)
-class Mock:
-    """A mocked outcome for a Task, Map or Parallel: a result (JSON text) or an error."""
-
-    result: str | None = None
-    error: str | None = None
-    cause: str | None = None
-    field_validation_mode: str = "STRICT"
-
-    @classmethod
-    def from_request(cls, raw: Mapping[str, Any] | None) -> Mock | None:
-        if raw is None:
-            return None
-        error_output = raw.get("errorOutput")
-        if ("result" in raw) == (error_output is not None):
-            raise ValidationException("A mock must specify exactly one of result or errorOutput.")
-        mode = str(raw.get("fieldValidationMode") or "STRICT")
-        if mode not in FIELD_VALIDATION_MODES:
-            raise ValidationException(_enum_message("mock.fieldValidationMode", mode))
-        if error_output is not None:
-            return cls(None, error_output.get("error"), error_output.get("cause"), mode)
-        result = raw["result"]
-        _parse_json(result, "mock.result", ValidationException)
-        return cls(str(result), field_validation_mode=mode)
-
-    def outcome(self) -> JSON:
-        """The mocked result, or the mocked error raised as the state's own error."""
-        if self.result is None:
-            raise TaskError(self.error or "", self.cause or "")
-        return loads(self.result)
-
-
-@dataclass
-class Outcome:
-    """What the tested state did, before it is rendered as AWS's response."""
-
-    status: str = "SUCCEEDED"
-    output: JSON = None
-    has_output: bool = False
-    error: str | None = None
-    cause: str | None = None
-    next_state: str | None = None
-    inspection: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Request:
-    """A TestState request, parsed and checked once."""
-
-    plan: StatePlan
-    data: JSON
-    text: str
-    level: str
-    variables: dict[str, JSON]
-    context: JSON
-    mock: Mock | None
-    configuration: StateConfiguration
+__all__ = [
+    "InvalidDefinition",
+    "InvalidExecutionInput",
+    "RequestError",
+    "ValidationException",
+    "run_test_state",
+    "test_state",
+]
 
 
 def run_test_state(
@@ -175,7 +79,7 @@ def run_test_state(
     and Stepline runs none yet.
     """
     del reveal_secrets
-    request = _parse_request(
+    request = parse_request(
         definition,
         input_text=input,
         level=inspection_level,
@@ -184,6 +88,7 @@ def run_test_state(
         mock=mock,
         state_name=state_name,
         state_configuration=state_configuration,
+        role_arn=role_arn,
     )
     # The state runs once and never waits: Wait states and back-offs are reported, not slept.
     fake = FakeClock((clock or SystemClock()).now())
@@ -197,141 +102,12 @@ def run_test_state(
         ),
     )
     outcome = _run(request, execution, functions or FunctionRegistry(), fake)
-    return _response(outcome, request.level)
+    return render_response(outcome, request.level)
 
 
 test_state = run_test_state
 """The API's own name; ``run_test_state`` spares linters and test collectors the ``test_``."""
 test_state.__test__ = False  # type: ignore[attr-defined]  # pytest must not collect it
-
-
-# Request ---------------------------------------------------------------------------------------
-
-
-def _parse_request(
-    definition: str | Mapping[str, Any],
-    *,
-    input_text: str | None,
-    level: str,
-    variables: str | None,
-    context: str | None,
-    mock: Mapping[str, Any] | None,
-    state_name: str | None,
-    state_configuration: Mapping[str, Any] | None,
-) -> Request:
-    if level not in INSPECTION_LEVELS:
-        raise ValidationException(_enum_message("inspectionLevel", level))
-    text = "{}" if input_text is None else input_text
-    data = _parse_json(text, "input", InvalidExecutionInput)
-    given_variables = {} if variables is None else _parse_json(variables, "variables")
-    if not isinstance(given_variables, dict):
-        raise ValidationException("variables must be a JSON object.")
-    given_context = None if context is None else _parse_json(context, "context")
-    plan = select_state(definition, state_name)
-    parsed_mock = Mock.from_request(mock)
-    _check_mock(plan, parsed_mock)
-    configuration = StateConfiguration.from_request(state_configuration)
-    _check_configuration(plan, parsed_mock, configuration)
-    return Request(
-        plan, data, text, level, given_variables, given_context, parsed_mock, configuration
-    )
-
-
-def _parse_json(text: Any, name: str, error: type[RequestError] = ValidationException) -> JSON:
-    try:
-        return loads(str(text))
-    except ValueError:
-        raise error(f"Invalid {name}: the value is not valid JSON.") from None
-
-
-def _enum_message(name: str, value: str) -> str:
-    allowed = {"inspectionLevel": INSPECTION_LEVELS}.get(name, FIELD_VALIDATION_MODES)
-    return (
-        f"1 validation error detected: Value '{value}' at '{name}' failed to satisfy "
-        f"constraint: Member must satisfy enum value set: [{', '.join(allowed)}]"
-    )
-
-
-def _check_mock(plan: StatePlan, mock: Mock | None) -> None:
-    if mock is not None and plan.type not in MOCKABLE_TYPES:
-        raise ValidationException(f"A mock cannot be specified for a {plan.type} state.")
-    if mock is None and plan.type in NEEDS_MOCK_TYPES:
-        raise ValidationException(f"A mock is required to test a {plan.type} state.")
-
-
-def _check_configuration(
-    plan: StatePlan, mock: Mock | None, configuration: StateConfiguration
-) -> None:
-    caused_by = configuration.error_caused_by_state
-    if caused_by is None:
-        return
-    if mock is None or mock.result is not None:
-        raise ValidationException("errorCausedByState requires a mocked errorOutput.")
-    inner = _inner_state_names(plan)
-    if caused_by not in inner:
-        raise ValidationException(
-            f"errorCausedByState '{caused_by}' is not a state of the tested {plan.type} state."
-        )
-
-
-def _inner_state_names(plan: StatePlan) -> set[str]:
-    model = plan.model
-    machines: list[StateMachine] = []
-    if isinstance(model, MapState):
-        machines.append(model.item_processor)
-    machines.extend(getattr(model, "branches", ()))
-    names: set[str] = set()
-    for machine in machines:
-        names.update(machine.states)
-    return names
-
-
-def select_state(definition: str | Mapping[str, Any], state_name: str | None) -> StatePlan:
-    """The compiled state to test: a state on its own, or ``state_name`` of a whole machine."""
-    document: JSON = definition
-    if isinstance(definition, str):
-        document, diagnostics = load_definition(definition)
-        if diagnostics:
-            raise InvalidDefinition(format_invalid_definition(diagnostics))
-    if not isinstance(document, dict):
-        raise InvalidDefinition(
-            "Invalid State Machine Definition: the definition is not an object."
-        )
-    is_machine = "States" in document or "StartAt" in document
-    if not is_machine:
-        if state_name is not None:
-            raise ValidationException(
-                "stateName can only be given with a state machine definition."
-            )
-        document = _single_state_machine(document)
-        state_name = SINGLE_STATE_NAME
-    elif state_name is None:
-        raise ValidationException("stateName is required with a state machine definition.")
-    try:
-        plan = compile_definition(document)
-    except InvalidDefinitionError as error:
-        raise InvalidDefinition(error.message) from None
-    if state_name not in plan.machine.states:
-        raise ValidationException(f"State '{state_name}' is not in the state machine definition.")
-    return plan.machine.states[state_name]
-
-
-def _single_state_machine(state: dict[str, Any]) -> dict[str, Any]:
-    """A machine holding the state, with an empty stand-in for each state it transitions to.
-
-    A state tested on its own may name successors that are not there; TestState reports the
-    name as ``nextState`` without entering it.
-    """
-    targets = [state.get("Next"), state.get("Default")]
-    targets += [rule.get("Next") for rule in state.get("Choices") or () if isinstance(rule, dict)]
-    targets += [
-        catcher.get("Next") for catcher in state.get("Catch") or () if isinstance(catcher, dict)
-    ]
-    states: dict[str, Any] = {SINGLE_STATE_NAME: state}
-    for target in targets:
-        if isinstance(target, str) and target not in states:
-            states[target] = {"Type": "Succeed"}
-    return {"StartAt": SINGLE_STATE_NAME, "States": states}
 
 
 # Running ---------------------------------------------------------------------------------------
@@ -410,7 +186,7 @@ def _run(
     try:
         step = _STAGES.get(plan.type, _execute)(request, entry, outcome.inspection)
     except StatesError as error:
-        return _handle_error(request, entry, error, outcome)
+        return handle_error(request, entry, error, outcome)
     outcome.output, outcome.has_output = step.output, True
     outcome.next_state = step.next.name if step.next is not None else None
     _note_variables(request, step, outcome)
@@ -569,63 +345,3 @@ def _check_failures(
 
 
 _STAGES = {"Task": _task, "Pass": _pass, "Map": _map, "Parallel": _parallel}
-
-
-# Errors ----------------------------------------------------------------------------------------
-
-
-def _handle_error(request: Request, entry: Entry, error: StatesError, outcome: Outcome) -> Outcome:
-    """A retrier with attempts left makes it RETRIABLE; else a catcher, else FAILED."""
-    outcome.error, outcome.cause = error.error or None, error.cause or None
-    plan = request.plan
-    retriers: tuple[Retrier, ...] = getattr(plan.model, "retry", ())
-    count = request.configuration.retrier_retry_count
-    for index, retrier in enumerate(retriers):
-        if error_matches(retrier.error_equals, error.error):
-            if count < retrier.max_attempts:
-                outcome.status = "RETRIABLE"
-                outcome.inspection["errorDetails"] = {
-                    "retryBackoffIntervalSeconds": _backoff(retrier, count),
-                    "retryIndex": index,
-                }
-                return outcome
-            break
-    for index, catcher in enumerate(plan.catchers):
-        if error_matches(catcher.error_equals, error.error):
-            step = catcher.handle(entry, {"Error": error.error, "Cause": error.cause})
-            outcome.status = "CAUGHT_ERROR"
-            outcome.output, outcome.has_output = step.output, True
-            outcome.next_state = catcher.next_name
-            outcome.inspection["errorDetails"] = {"catchIndex": index}
-            return outcome
-    outcome.status = "FAILED"
-    return outcome
-
-
-def _backoff(retrier: Retrier, count: int) -> int:
-    """The back-off before retry ``count + 1``, without jitter: TestState reports, not waits."""
-    delay = retrier.interval_seconds * retrier.backoff_rate**count
-    if retrier.max_delay_seconds is not None:
-        delay = min(delay, retrier.max_delay_seconds)
-    return int(delay)
-
-
-# Response --------------------------------------------------------------------------------------
-
-
-def _response(outcome: Outcome, level: str) -> dict[str, Any]:
-    response: dict[str, Any] = {"status": outcome.status}
-    if outcome.has_output:
-        response["output"] = dumps(outcome.output)
-    if outcome.error is not None:
-        response["error"] = outcome.error
-    if outcome.cause is not None:
-        response["cause"] = outcome.cause
-    if outcome.next_state is not None:
-        response["nextState"] = outcome.next_state
-    if level != "INFO":
-        response["inspectionData"] = {
-            key: value if key in _NUMERIC_FIELDS else dumps(value)
-            for key, value in outcome.inspection.items()
-        }
-    return response
