@@ -61,12 +61,15 @@ def test_an_invalid_definition_exits_two(
 ) -> None:
     definition = {"StartAt": "Nowhere", "States": {"A": {"Type": "Pass", "End": True}}}
     assert main(["run", write(tmp_path, definition)]) == 2
-    assert capsys.readouterr().err.startswith("Invalid State Machine Definition")
+    assert capsys.readouterr().err.startswith("stepline run: Invalid State Machine Definition")
 
 
 def test_invalid_input_json_exits_two(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", write(tmp_path, PASS), "--input", "{nope"]) == 2
-    assert capsys.readouterr().err.startswith("--input is not valid JSON")
+    assert capsys.readouterr().err == (
+        "stepline run: --input is not valid JSON: Expecting property name enclosed in double "
+        "quotes at line 1 column 2\n"
+    )
 
 
 def test_history_prints_one_json_event_per_line_before_the_output(
@@ -176,6 +179,10 @@ def test_substitution_replaces_placeholders(
     assert capsys.readouterr().out.strip() == '"hi=there"'
 
 
-def test_a_substitution_without_equals_sign_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(SystemExit, match="NAME=VALUE"):
-        main(["run", write(tmp_path, PASS), "--substitution", "JUSTNAME"])
+def test_a_substitution_without_equals_sign_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", write(tmp_path, PASS), "--substitution", "JUSTNAME"]) == 2
+    assert capsys.readouterr().err == (
+        "stepline run: --substitution needs NAME=VALUE, got 'JUSTNAME'\n"
+    )

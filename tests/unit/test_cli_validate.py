@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -113,10 +114,14 @@ def test_substitutions_are_applied_before_parsing(
     assert '"code": "INVALID_JSON_DESCRIPTION"' in out
 
 
-def test_a_substitution_without_a_value_is_a_usage_error(tmp_path: Path) -> None:
+def test_a_substitution_without_a_value_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _write(tmp_path, "ok.json", VALID)
-    with pytest.raises(SystemExit, match="--substitution needs NAME=VALUE, got 'Wait'"):
-        main(["validate", "--substitution", "Wait", path])
+    assert main(["validate", "--substitution", "Wait", path]) == 2
+    assert capsys.readouterr().err == (
+        "stepline validate: --substitution needs NAME=VALUE, got 'Wait'\n"
+    )
 
 
 def test_the_machine_type_decides_which_integrations_are_allowed(
@@ -131,14 +136,33 @@ def test_the_machine_type_decides_which_integrations_are_allowed(
     )
 
 
-def test_unreadable_files_are_reported_not_raised(
+def test_unreadable_files_are_usage_errors_after_the_others_are_checked(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     missing = str(tmp_path / "missing.json")
     binary = tmp_path / "binary.json"
     binary.write_bytes(b"\xff\xfe\x00")
-    assert main(["validate", "--json", missing, str(binary)]) == 1
-    shown = json.loads(capsys.readouterr().out)
-    assert [entry["code"] for entry in shown[missing]] == ["INVALID_JSON_DESCRIPTION"]
-    assert shown[missing][0]["message"].startswith("cannot read the file: ")
-    assert [entry["code"] for entry in shown[str(binary)]] == ["INVALID_JSON_DESCRIPTION"]
+    good = _write(tmp_path, "good.json", VALID)
+    assert main(["validate", "--json", missing, str(binary), good]) == 2
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == {good: []}
+    assert captured.err.splitlines() == [
+        f"stepline validate: cannot read the definition file '{missing}': no such file",
+        f"stepline validate: the definition file '{binary}' is not UTF-8 text (byte 0xff at "
+        "offset 0)",
+    ]
+
+
+def test_standard_input_is_read_for_a_dash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(DANGLING.encode())))
+    assert main(["validate", "-"]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == "-: 2 problem(s)"
+
+
+def test_standard_input_cannot_be_read_twice(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "-", "-"]) == 2
+    assert (
+        capsys.readouterr().err == "stepline validate: standard input (-) can be read once only\n"
+    )

@@ -1,8 +1,20 @@
-"""Arguments more than one sub-command takes."""
+"""Argument parsing shared by the sub-commands: one-line usage errors, substitutions."""
 
 from __future__ import annotations
 
-from typing import Any
+import argparse
+import sys
+from typing import Any, NoReturn
+
+from stepline.cli.errors import USAGE, UsageError
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage mistake told in one line (and where to find the usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: {message} (see '{self.prog} --help')", file=sys.stderr)
+        sys.exit(USAGE)
 
 
 def add_substitution_option(parser: Any) -> None:
@@ -12,16 +24,16 @@ def add_substitution_option(parser: Any) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="replace ${NAME} in the definition before validating it (repeatable)",
+        help="replace ${NAME} in the definition with VALUE (repeatable)",
     )
 
 
-def parse_substitutions(command: str, pairs: list[str]) -> dict[str, str]:
-    """The ``--substitution`` pairs as a mapping; a malformed pair ends the command."""
+def parse_substitutions(pairs: list[str]) -> dict[str, str]:
+    """The ``--substitution`` pairs as a mapping; a pair without ``=`` is a usage error."""
     substitutions: dict[str, str] = {}
     for pair in pairs:
         name, separator, value = pair.partition("=")
-        if not separator:
-            raise SystemExit(f"stepline {command}: --substitution needs NAME=VALUE, got {pair!r}")
+        if not separator or not name:
+            raise UsageError(f"--substitution needs NAME=VALUE, got {pair!r}")
         substitutions[name] = value
     return substitutions

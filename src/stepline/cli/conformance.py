@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from stepline.cli.errors import UsageError
+from stepline.cli.sources import reason_of
 from stepline.conformance.cases import KINDS, is_target, load_cases, select_cases
 from stepline.conformance.known_failures import write_known_failures
 from stepline.conformance.report import failure_lines, summary_lines, write_report
@@ -43,18 +45,35 @@ def register(subparsers: Any) -> None:
         "or on the durable engine (SQLite in a temporary directory; set "
         "STEPLINE_CONFORMANCE_DATABASE to a postgresql:// URL for PostgreSQL)",
     )
+    parser.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="run executions through the Stepline server at URL with boto3 (start it with "
+        "--functions stepline.conformance.served_functions); other kinds run in-process",
+    )
     parser.add_argument("--verbose", "-v", action="store_true", help="print each failure")
     parser.set_defaults(handler=run)
 
 
 def run(arguments: argparse.Namespace) -> int:
     """Run the selected cases; exit status 1 when any failed."""
-    cases = select_cases(
-        load_cases(arguments.cases), kinds=arguments.kind, substring=arguments.filter
-    )
+    try:
+        loaded = load_cases(arguments.cases)
+    except OSError as error:
+        raise UsageError(
+            f"cannot read the cases {str(arguments.cases)!r}: {reason_of(error)}"
+        ) from None
+    except ValueError as error:  # not UTF-8, or a line that is not JSON
+        raise UsageError(f"{str(arguments.cases)!r} does not hold JSON Lines: {error}") from None
+    cases = select_cases(loaded, kinds=arguments.kind, substring=arguments.filter)
     if arguments.target:
         cases = [case for case in cases if is_target(case)]
-    results = run_cases(cases, arguments.mode)
+    endpoint = None
+    if arguments.endpoint:
+        from stepline.conformance.remote_cases import Endpoint  # noqa: PLC0415
+
+        endpoint = Endpoint(arguments.endpoint)
+    results = run_cases(cases, arguments.mode, endpoint)
     if arguments.verbose:
         for line in failure_lines(results):
             print(line)

@@ -3,38 +3,35 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
-import inspect
 import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from stepline.asl.jsontext import dumps, loads
 from stepline.cli.arguments import add_substitution_option, parse_substitutions
-from stepline.runtime import (
-    FakeClock,
-    FunctionRegistry,
-    InvalidDefinitionError,
-    SystemClock,
-    compile_definition,
-    run_execution,
-)
+from stepline.cli.errors import FAILED, SUCCEEDED, UsageError
+from stepline.cli.functions import load_functions
+from stepline.cli.sources import add_input_options, input_of, read_text, uses_standard_input
+
+__all__ = ["load_functions", "register", "run"]  # ``serve`` loads functions from here too
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "run", help="run a state machine in-process", description=__doc__
+        "run",
+        help="run a state machine in-process",
+        description="Run a definition in-process (no server) and print its output, or its error "
+        "and cause.",
     )
-    parser.add_argument("file", type=Path, help="the definition (JSON or YAML)")
-    parser.add_argument("--input", default="{}", help="the execution input as JSON text")
+    parser.add_argument(
+        "file", metavar="FILE", help="the definition, JSON or YAML (- reads standard input)"
+    )
+    add_input_options(parser, default="{}")
     parser.add_argument(
         "--functions",
         action="append",
         default=[],
         metavar="MODULE",
-        help="a module (dotted name or .py file) whose functions Lambda Tasks may call",
+        help="a module (a .py file, or a dotted name found from the current directory) whose "
+        "functions Lambda Tasks may call (repeatable)",
     )
     add_substitution_option(parser)
     parser.add_argument("--history", action="store_true", help="also print the events")
@@ -44,53 +41,31 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def load_functions(references: list[str]) -> FunctionRegistry:
-    """Register each module's ``FUNCTIONS`` mapping, or else its public functions by name."""
-    registry = FunctionRegistry()
-    for reference in references:
-        module = _import(reference)
-        declared = getattr(module, "FUNCTIONS", None)
-        if isinstance(declared, dict):
-            for name, handler in declared.items():
-                registry.register(name, handler)
-            continue
-        for name, value in vars(module).items():
-            defined_here = inspect.isfunction(value) and value.__module__ == module.__name__
-            if defined_here and not name.startswith("_"):
-                registry.register(name, value)
-    return registry
-
-
-def _import(reference: str) -> ModuleType:
-    if reference.endswith(".py"):
-        path = Path(reference)
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        if spec is None or spec.loader is None:
-            raise SystemExit(f"cannot load functions from {reference}")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    return importlib.import_module(reference)
-
-
 def run(arguments: argparse.Namespace) -> int:
+    if uses_standard_input(arguments.file, arguments.input, arguments.input_file) > 1:
+        raise UsageError("standard input (-) can give the definition or the input, not both")
+    substitutions = parse_substitutions(arguments.substitution)
+    text = read_text(arguments.file, "definition file")
+    execution_input = input_of(arguments) or "{}"
+    # The runtime takes a few hundred milliseconds to load: a mistake is told before that.
+    from stepline.asl.jsontext import dumps  # noqa: PLC0415
+    from stepline.runtime import (  # noqa: PLC0415
+        FakeClock,
+        InvalidDefinitionError,
+        SystemClock,
+        compile_definition,
+        run_execution,
+    )
+
+    functions = load_functions(arguments.functions)
     try:
-        plan = compile_definition(
-            arguments.file.read_text(),
-            substitutions=parse_substitutions("run", arguments.substitution),
-        )
+        plan = compile_definition(text, substitutions=substitutions)
     except InvalidDefinitionError as error:
-        print(error.message, file=sys.stderr)
-        return 2
-    try:
-        loads(arguments.input)
-    except ValueError as error:
-        print(f"--input is not valid JSON: {error}", file=sys.stderr)
-        return 2
+        raise UsageError(error.message) from None
     result = run_execution(
         plan,
-        arguments.input,
-        functions=load_functions(arguments.functions),
+        execution_input,
+        functions=functions,
         clock=SystemClock() if arguments.real_time else FakeClock(SystemClock().now()),
     )
     if arguments.history:
@@ -99,8 +74,8 @@ def run(arguments: argparse.Namespace) -> int:
             print(dumps(event))
     if result.status == "SUCCEEDED":
         print(result.output)
-        return 0
+        return SUCCEEDED
     print(f"{result.status}: {result.error or ''}", file=sys.stderr)
     if result.cause:
         print(result.cause, file=sys.stderr)
-    return 1
+    return FAILED

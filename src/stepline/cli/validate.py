@@ -1,33 +1,45 @@
-"""``stepline validate``: check definition files as CreateStateMachine would, before deploying."""
+"""``stepline validate``: check definition files as CreateStateMachine would, before deploying.
+
+Each file's problems are listed (exit status 1 when any); a file that cannot be read is a
+usage mistake, told in one line on standard error (exit status 2), after the others are checked.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from stepline.asl.definitions import load_definition, validate_definition
-from stepline.asl.diagnostics import Diagnostic
 from stepline.cli.arguments import add_substitution_option, parse_substitutions
+from stepline.cli.errors import FAILED, SUCCEEDED, USAGE, UsageError
+from stepline.cli.sources import read_text, uses_standard_input
+
+if TYPE_CHECKING:
+    from stepline.asl.diagnostics import Diagnostic
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("validate", help="validate state machine definitions")
-    parser.add_argument("files", metavar="FILE", nargs="+", type=Path)
+    parser = subparsers.add_parser(
+        "validate",
+        help="validate state machine definitions",
+        description="Check definition files as CreateStateMachine would, before deploying.",
+    )
+    parser.add_argument(
+        "files", metavar="FILE", nargs="+", help="a definition, JSON or YAML (- for stdin)"
+    )
     add_substitution_option(parser)
-    parser.add_argument("--type", default="STANDARD", choices=("STANDARD", "EXPRESS"))
+    parser.add_argument(
+        "--type", default="STANDARD", type=str.upper, choices=("STANDARD", "EXPRESS")
+    )
     parser.add_argument("--json", action="store_true", help="print diagnostics as JSON")
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, prog=parser.prog)
 
 
-def check_file(path: Path, substitutions: dict[str, str], machine_type: str) -> list[Diagnostic]:
-    """Every diagnostic for one file; an unreadable file is reported like malformed text."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        return [Diagnostic("INVALID_JSON_DESCRIPTION", "", f"cannot read the file: {error}")]
+def check_text(text: str, substitutions: dict[str, str], machine_type: str) -> list[Diagnostic]:
+    """Every diagnostic for one definition's text."""
+    from stepline.asl.definitions import load_definition, validate_definition  # noqa: PLC0415
+
     document, diagnostics = load_definition(text, substitutions)
     if diagnostics:
         return diagnostics
@@ -35,10 +47,19 @@ def check_file(path: Path, substitutions: dict[str, str], machine_type: str) -> 
 
 
 def run(arguments: argparse.Namespace) -> int:
-    substitutions = parse_substitutions("validate", arguments.substitution)
-    results = {
-        str(path): check_file(path, substitutions, arguments.type) for path in arguments.files
-    }
+    substitutions = parse_substitutions(arguments.substitution)
+    if uses_standard_input(*arguments.files) > 1:
+        raise UsageError("standard input (-) can be read once only")
+    results: dict[str, list[Diagnostic]] = {}
+    unreadable = False
+    for source in arguments.files:
+        try:
+            text = read_text(source, "definition file")
+        except UsageError as error:
+            print(f"{arguments.prog}: {error}", file=sys.stderr)
+            unreadable = True
+            continue
+        results[source] = check_text(text, substitutions, arguments.type)
     if arguments.json:
         print(json.dumps({path: [_as_json(d) for d in found] for path, found in results.items()}))
     else:
@@ -46,9 +67,10 @@ def run(arguments: argparse.Namespace) -> int:
             print(f"{path}: {'OK' if not found else f'{len(found)} problem(s)'}")
             for diagnostic in found:
                 print(f"  {diagnostic}")
-    valid = all(not found for found in results.values())
     sys.stdout.flush()
-    return 0 if valid else 1
+    if unreadable:
+        return USAGE
+    return SUCCEEDED if all(not found for found in results.values()) else FAILED
 
 
 def _as_json(diagnostic: Diagnostic) -> dict[str, str]:

@@ -11,6 +11,7 @@ Lambda error AWS reports: the error is the exception's class name, the cause Lam
 from __future__ import annotations
 
 import email.utils
+import inspect
 import json
 import traceback
 import uuid
@@ -103,18 +104,39 @@ class FunctionRegistry:
             result = handler(event, context)
         except Exception as error:
             raise TaskError(type(error).__name__, _error_cause(error, request_id)) from error
-        return _as_payload(result)
+        return _as_payload(result, request_id)
 
 
-def _as_payload(result: Any) -> JSON:
+def _as_payload(result: Any, request_id: str) -> JSON:
     """What the caller receives: a handler's value as JSON, or returned bytes as Lambda's raw
-    response payload (JSON when they parse as JSON, else their text)."""
+    response payload (JSON when they parse as JSON, else their text). A value JSON cannot
+    hold (a set, an object, the coroutine of an ``async def`` handler, which Lambda's Python
+    runtime never awaits) fails the Task with ``Runtime.MarshalError``, as on Lambda."""
     if isinstance(result, bytes | bytearray):
         try:
             return loads(bytes(result))
         except ValueError:
             return bytes(result).decode("utf-8", errors="replace")
-    return loads(dumps(result))
+    if inspect.iscoroutine(result):
+        result.close()  # never run: closing it spares a "never awaited" warning
+    try:
+        return loads(dumps(result))
+    except (TypeError, ValueError) as error:
+        raise TaskError("Runtime.MarshalError", _marshal_cause(error, request_id)) from None
+
+
+def _marshal_cause(error: Exception, request_id: str) -> str:
+    """Lambda's answer when a handler's value cannot be serialised (no stack trace: the
+    handler returned; the runtime failed after it)."""
+    return json.dumps(
+        {
+            "errorMessage": f"Unable to marshal response: {error}",
+            "errorType": "Runtime.MarshalError",
+            "requestId": request_id,
+            "stackTrace": [],
+        },
+        ensure_ascii=False,
+    )
 
 
 def _error_cause(error: Exception, request_id: str) -> str:
