@@ -1,0 +1,77 @@
+"""The AWS-recorded corpus through a real server, with boto3: what passes in-process passes
+through the API too (``stepline conformance --endpoint``), the Express cases included."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from stepline.conformance.cases import is_target, load_cases
+from stepline.conformance.remote_cases import Endpoint
+from stepline.conformance.runner import CaseResult, run_case
+from tests.e2e.server import Server, running_server
+
+# Cases whose outcome through a server differs from in-process, with why.
+DIFFERENT_THROUGH_A_SERVER = {
+    # The input's timestamp is the corpus's frozen "now" (2001) plus 24856 days: too far for a
+    # Wait only on a clock set to 2001, as the in-process run's is; a server runs in the present.
+    "tests/aws/services/stepfunctions/v2/base/test_wait.py::TestSfnWait::"
+    "test_timestamp_too_far_in_future_boundary[24856]": "the server's clock is today's",
+}
+
+
+@pytest.fixture(scope="module")
+def conformance_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    directory = tmp_path_factory.mktemp("conformance")
+    arguments = ("--time-skipping", "--functions", "stepline.conformance.served_functions")
+    with running_server(directory, *arguments) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def outcomes(conformance_server: Server) -> dict[str, tuple[CaseResult, CaseResult]]:
+    """Each case's outcome in-process and through the server."""
+    endpoint = Endpoint(conformance_server.url)
+    return {case.id: (run_case(case), run_case(case, endpoint=endpoint)) for case in load_cases()}
+
+
+def test_the_corpus_passes_through_the_server_as_it_does_in_process(
+    outcomes: dict[str, tuple[CaseResult, CaseResult]],
+) -> None:
+    differing = {
+        case_id: f"in-process {local.outcome}, through the server {remote.outcome}: {remote.detail}"
+        for case_id, (local, remote) in outcomes.items()
+        if local.outcome != remote.outcome and case_id not in DIFFERENT_THROUGH_A_SERVER
+    }
+    assert differing == {}
+    for case_id in DIFFERENT_THROUGH_A_SERVER:
+        assert outcomes[case_id][0].outcome != outcomes[case_id][1].outcome, "no longer differs"
+
+
+def test_every_target_case_passes_through_the_server(
+    outcomes: dict[str, tuple[CaseResult, CaseResult]],
+) -> None:
+    targets = [case for case in load_cases() if is_target(case)]
+    assert len(targets) == 632
+    failed = {case.id: outcomes[case.id][1].detail for case in targets}
+    assert {key: why for key, why in failed.items() if outcomes[key][1].outcome != "passed"} == {}
+
+
+@pytest.mark.parametrize("kind", ["sync_execution", "express_async"])
+def test_express_cases_pass_through_the_server(
+    outcomes: dict[str, tuple[CaseResult, CaseResult]], kind: str
+) -> None:
+    remote = [outcomes[case.id][1] for case in load_cases() if case.kind == kind]
+    assert remote, f"no {kind} case in the corpus"
+    failed = {result.case_id: result.detail for result in remote if result.outcome != "passed"}
+    known = {case_id for case_id in failed if case_id in _corpus_known_failures()}
+    assert set(failed) == known, failed
+
+
+def _corpus_known_failures() -> set[str]:
+    from stepline.conformance.known_failures import read_known_failures  # noqa: PLC0415
+
+    path = Path(__file__).parents[1] / "conformance" / "corpus_known_failures.txt"
+    return read_known_failures(path)
