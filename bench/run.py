@@ -21,8 +21,8 @@ from bench.stepline_side import measure_stepline, profile_stepline
 Side = Callable[[Workload, int], float]
 
 NOT_YET_RUN = {
-    "start_latency": "needs the HTTP server and the durable engine",
-    "concurrency": "needs the HTTP server and the durable engine",
+    "start_latency": "a server's workload: python -m bench.server runs it",
+    "concurrency": "a server's workload: python -m bench.server runs it",
 }
 
 
