@@ -142,7 +142,7 @@ class Engine(Node, Machines, Activities):
         machine, definition_id, role, version_arn, alias_arn = self.resolve(arn)
         definition = self.store.definition(definition_id)
         if definition is None or machine.status != "ACTIVE":
-            raise errors.StateMachineDoesNotExist(f"State Machine Does Not Exist: '{arn}'")
+            raise errors.StateMachineDoesNotExist(arn)
         plan = self._plan(definition.id)
         return Target(machine.arn, definition, plan, role, version_arn, alias_arn)
 

@@ -182,7 +182,7 @@ class Machines:
     ) -> dict[str, Any]:
         """UpdateStateMachine: a new revision (and, with ``publish``, a version of it)."""
         if arns.qualifier(arn) is not None:
-            raise errors.StateMachineDoesNotExist(f"State Machine Does Not Exist: '{arn}'")
+            raise errors.StateMachineDoesNotExist(arn)
         machine = self._machine(arn)
         if version_description is not None and not publish:
             raise errors.ValidationException(
@@ -485,14 +485,14 @@ class Machines:
         arns.machine_of(arn)
         machine = self.store.state_machine(arn)
         if machine is None:
-            raise errors.StateMachineDoesNotExist(f"State Machine Does Not Exist: '{arn}'")
+            raise errors.StateMachineDoesNotExist(arn)
         return machine
 
     def _version(self, arn: str) -> VersionRecord:
         arns.machine_of(arn)
         version = self.store.version(arn)
         if version is None:
-            raise errors.StateMachineDoesNotExist(f"State Machine Does Not Exist: '{arn}'")
+            raise errors.StateMachineDoesNotExist(arn)
         return version
 
     def _alias(
