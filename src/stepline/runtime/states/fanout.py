@@ -16,7 +16,14 @@ from typing import Any
 from stepline.asl.errors import StatesError
 from stepline.asl.jsonpath import PathNotFound, compile_path
 from stepline.asl.jsontext import dumps
-from stepline.asl.model import MapState, ParallelState, Payload, StateMachine, TaskState
+from stepline.asl.model import (
+    MapState,
+    ParallelState,
+    Payload,
+    StateMachine,
+    TaskState,
+    WaitState,
+)
 from stepline.asl.scope import JSON
 from stepline.runtime.dataflow import jsonata_evaluator
 from stepline.runtime.effects import Fork, Joined, MapRunNotice, Routine, StartExecution
@@ -86,18 +93,20 @@ INLINE_CONCURRENCY_CEILING = 40
 """AWS runs at most 40 inline Map iterations at once, whatever MaxConcurrency allows."""
 
 
-def contains_tasks(machine: StateMachine) -> bool:
-    """Whether a nested machine can wait on work outside the interpreter (a Task, at any depth).
+def can_wait(machine: StateMachine) -> bool:
+    """Whether a nested machine can wait: on work outside the interpreter (a Task) or on time
+    (a Wait), at any depth.
 
     Only such machines gain from running concurrently: pure data states never wait, and run
-    one after another they keep AWS's sequential linking of events.
+    one after another they keep AWS's sequential linking of events. Units that wait run at
+    once, as on AWS: three iterations that each wait a second take a second, not three.
     """
     for state in machine.states.values():
-        if isinstance(state, TaskState):
+        if isinstance(state, TaskState | WaitState):
             return True
-        if isinstance(state, ParallelState) and any(map(contains_tasks, state.branches)):
+        if isinstance(state, ParallelState) and any(map(can_wait, state.branches)):
             return True
-        if isinstance(state, MapState) and contains_tasks(state.item_processor):
+        if isinstance(state, MapState) and can_wait(state.item_processor):
             return True
     return False
 

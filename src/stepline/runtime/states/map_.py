@@ -27,7 +27,7 @@ from stepline.runtime.state_plan import (
     compile_catchers,
     record_evaluation_failure,
 )
-from stepline.runtime.states.fanout import contains_tasks, number_reader
+from stepline.runtime.states.fanout import can_wait, number_reader
 from stepline.runtime.states.map_iterations import (
     DistributedRun,
     run_concurrently,
@@ -48,7 +48,7 @@ class MapPlan(StatePlan):
         self.map_model = state
         self.processor = compile_machine(state.item_processor)
         self.is_distributed = state.item_processor.processor_mode == "DISTRIBUTED"
-        self.waits_on_tasks = contains_tasks(state.item_processor)
+        self.can_wait = can_wait(state.item_processor)
         self.retriers = state.retry
         self.catchers = compile_catchers(state, self.is_jsonata)
         self.items_path = path_selector(state.items_path, "ItemsPath")
@@ -125,7 +125,7 @@ class MapPlan(StatePlan):
             if self.is_distributed:
                 run = self._distributed_run(entry, limit, tolerance)
                 return (yield from self._run_distributed(entry, run, inputs))
-            if self.waits_on_tasks and limit != 1 and len(inputs) > 1:
+            if self.can_wait and limit != 1 and len(inputs) > 1:
                 return (
                     yield from run_concurrently(entry, self.name, self.processor, inputs, limit)
                 )

@@ -22,7 +22,7 @@ from stepline.runtime.state_plan import (
 )
 from stepline.runtime.states.fanout import (
     Units,
-    contains_tasks,
+    can_wait,
     fork,
     joined_outputs,
     succeed_fanout,
@@ -36,7 +36,7 @@ class ParallelPlan(StatePlan):
     def __init__(self, state: ParallelState, compile_machine: MachineCompiler) -> None:
         super().__init__(state)
         self.branches = tuple(compile_machine(branch) for branch in state.branches)
-        self.waits_on_tasks = any(contains_tasks(branch) for branch in state.branches)
+        self.can_wait = any(can_wait(branch) for branch in state.branches)
         self.retriers = state.retry
         self.catchers = compile_catchers(state, self.is_jsonata)
         self.parameters = template_transform(state.parameters, "Parameters")
@@ -79,7 +79,7 @@ class ParallelPlan(StatePlan):
         """Branches that wait on Tasks run at once (the first failure fails the Parallel and
         aborts the others); the rest one after another."""
         count = len(self.branches)
-        concurrent = self.waits_on_tasks and count > 1
+        concurrent = self.can_wait and count > 1
         source = _Branches(entry, self.branches, data, concurrent)
         joined = yield from fork(entry.frame.execution, source)
         if concurrent:
