@@ -59,7 +59,8 @@ class Boto3Client:
             refusal = error.response["Error"]
             raise Refused(refusal["Code"], refusal["Message"]) from None
         answer.pop("ResponseMetadata", None)
-        return _as_json(answer)
+        converted: dict[str, Any] = _as_json(answer)
+        return converted
 
     def close(self) -> None:
         self.client.close()
@@ -150,6 +151,8 @@ class JavaScriptSdk:
         if self.process.stdin is not None:
             self.process.stdin.close()
         self.process.wait(timeout=10)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 CLIENTS = {client.name: client for client in (Boto3Client, AwsCli, JavaScriptSdk)}

@@ -4,6 +4,7 @@ and then neglects times out by its HeartbeatSeconds. The histories have AWS's sh
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from botocore.exceptions import ClientError
 
@@ -214,3 +216,46 @@ def test_the_activity_apis_answer_as_aws(sfn: Any) -> None:
     assert error_of(sfn.send_task_success, taskToken="not-a-token", output="{}")[0] == (
         "InvalidToken"
     )
+
+
+def test_long_polls_hold_no_thread(tmp_path: Path) -> None:
+    """More workers poll at once than the server has threads (Starlette's pool has 40): while
+    every poll still waits, other requests are answered, and a task that comes goes to one
+    of the waiting workers."""
+    workers = 100
+    environment = {"STEPLINE_ACTIVITY_POLL_SECONDS": "20"}
+    with running_server(tmp_path, "--functions", FUNCTIONS, environment=environment) as server:
+        sfn = server.client()
+        activity = sfn.create_activity(name="crowded")["activityArn"]
+        machine = machine_for(sfn, "crowded-machine", activity)
+
+        async def crowd() -> tuple[list[dict[str, Any]], bool]:
+            headers = {"Content-Type": "application/x-amz-json-1.0"}
+            limits = httpx.Limits(max_connections=workers + 10)
+            async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60) as http:
+
+                async def call(action: str, body: dict[str, Any]) -> dict[str, Any]:
+                    target = {"X-Amz-Target": f"AWSStepFunctions.{action}"}
+                    answer = await http.post("/", json=body, headers={**headers, **target})
+                    assert answer.status_code == 200, answer.text
+                    result: dict[str, Any] = answer.json()
+                    return result
+
+                polls = [
+                    asyncio.create_task(call("GetActivityTask", {"activityArn": activity}))
+                    for _ in range(workers)
+                ]
+                await asyncio.sleep(1)  # every poll has reached the server and waits
+                described = await call("DescribeActivity", {"activityArn": activity})
+                all_waiting = described["name"] == "crowded" and not any(
+                    poll.done() for poll in polls
+                )
+                await call("StartExecution", {"stateMachineArn": machine, "input": "{}"})
+                done, pending = await asyncio.wait(polls, return_when=asyncio.FIRST_COMPLETED)
+                for poll in pending:
+                    poll.cancel()
+                return [poll.result() for poll in done], all_waiting
+
+        answered, all_waiting = asyncio.run(crowd())
+        assert all_waiting
+        assert [json.loads(task["input"]) for task in answered] == [{}]

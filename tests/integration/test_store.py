@@ -125,7 +125,6 @@ def test_executions_are_listed_newest_first_filtered_and_paged(store: SqlStore) 
         store.record_finished(
             new_execution(orders, "o4", type="EXPRESS"),
             StepWrite(0, 0, "{}", "FAILED", error="Oops", stop_date=T0 + 1),
-            status="FAILED",
         ),
     ]
     o1, r1, o2, o3, o4 = ids
@@ -161,7 +160,7 @@ def test_a_finished_express_execution_is_recorded_in_one_go(store: SqlStore) -> 
     new = new_execution(definition_id, "quick", type="EXPRESS")
     write = StepWrite(0, 0, '{"c": 1}', "SUCCEEDED", events=events(1, 4), output='{"r": 2}',
                       stop_date=T0 + 0.5, expires_at=T0 + 60)  # fmt: skip
-    execution_id = store.record_finished(new, write, status="SUCCEEDED")
+    execution_id = store.record_finished(new, write)
     record = store.execution_by_id(execution_id)
     assert record is not None
     assert (record.status, record.output, record.stop_date, record.expires_at) == (
@@ -613,9 +612,7 @@ def test_expired_executions_are_purged(store: SqlStore) -> None:
     def finished(name: str, expires_at: float) -> int:
         write = StepWrite(0, 0, "{}", "SUCCEEDED", events=events(1, 2), stop_date=T0,
                           expires_at=expires_at)  # fmt: skip
-        return store.record_finished(
-            new_execution(definition_id, name, type="EXPRESS"), write, status="SUCCEEDED"
-        )
+        return store.record_finished(new_execution(definition_id, name, type="EXPRESS"), write)
 
     expired, kept = finished("expired", T0 + 10), finished("kept", T0 + 100)
     running = start(store, definition_id, "running", type_="EXPRESS")

@@ -22,8 +22,10 @@ from starlette.routing import Route
 
 from stepline.api import protocol, sigv4
 from stepline.api.actions import ACTIONS
+from stepline.api.actions.activities import begin_get_activity_task
 from stepline.api.actions.executions import sync_result
 from stepline.api.errors import ApiError, from_engine, internal_failure
+from stepline.api.validation import validate
 from stepline.engine import Engine, EngineError
 
 log = logging.getLogger("stepline.api")
@@ -85,8 +87,12 @@ async def _answer(engine: Engine, request: Request, keys: Mapping[str, str] | No
 
 
 async def _perform(engine: Engine, action: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    validate(action, parameters)
     if action == "StartSyncExecution":
         return await _start_sync(engine, parameters)
+    if action == "GetActivityTask":  # a long poll (up to 60 s) awaited, holding no thread
+        polling = await run_in_threadpool(begin_get_activity_task, engine, parameters)
+        return await asyncio.wrap_future(polling)
     perform = ACTIONS.get(action)
     if perform is None:
         raise ApiError("UnknownOperationException", f"Unknown operation {action}")

@@ -11,18 +11,24 @@ from stepline.engine.errors import EngineError
 
 
 class ApiError(Exception):
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(
+        self, code: str, message: str, status: int = 400, reason: str | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
+        self.reason = reason
 
     def body(self) -> dict[str, str]:
-        return {"__type": self.code, "message": self.message}
+        body = {"__type": self.code, "message": self.message}
+        if self.reason is not None:
+            body["reason"] = self.reason  # a ValidationException's ValidationExceptionReason
+        return body
 
 
 def from_engine(error: EngineError) -> ApiError:
-    return ApiError(error.code, error.message)
+    return ApiError(error.code, error.message, reason=getattr(error, "reason", None))
 
 
 def validation(message: str) -> ApiError:

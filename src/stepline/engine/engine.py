@@ -8,7 +8,7 @@ node's, guarded by a lock file.
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import json
 import time
 from collections.abc import Sequence
@@ -18,24 +18,25 @@ from typing import Any, Self
 
 from stepline.asl.json_errors import json_syntax_error
 from stepline.asl.jsontext import dumps, loads
-from stepline.engine import arns, errors, history
+from stepline.engine import arns, errors, history, paging
 from stepline.engine.activities import Activities, checked_failure, checked_output
 from stepline.engine.express import ExpressRun
 from stepline.engine.loop import express_timeout
 from stepline.engine.machines import Machines
+from stepline.engine.map_runs import MapRuns
 from stepline.engine.node import Node
 from stepline.engine.replay import replay_difference
-from stepline.runtime import Plan, start_execution
+from stepline.engine.targets import Route, Target, Targets
+from stepline.runtime import start_execution
 from stepline.runtime.effects import TaskFailed, TaskHeartbeat, TaskSucceeded
 from stepline.runtime.transition import ExecutionRun
 from stepline.store import (
-    Definition,
     DuplicateExecution,
     EventRecord,
+    ExecutionRecord,
     NewExecution,
     NewWakeup,
     StepWrite,
-    StoreError,
 )
 from stepline.store.records import TERMINAL_STATUSES
 
@@ -57,16 +58,11 @@ class SyncResult:
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
-    """What a start names, resolved: the state machine, the definition and plan to run, the
-    role, and the version and alias it went through."""
+class StartedExecution:
+    """What StartExecution answers."""
 
-    machine_arn: str
-    definition: Definition
-    plan: Plan
-    role: str
-    version_arn: str | None
-    alias_arn: str | None
+    execution_arn: str
+    start_date: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +76,7 @@ class SyncStart:
     ending: Future[StepWrite]
 
 
-class Engine(Node, Machines, Activities):
+class Engine(Node, Machines, Activities, MapRuns):
     """One node of Stepline's durable engine.
 
     ``store`` is a store or a URL (``sqlite:///PATH``, ``postgresql://...``). ``cache_size``
@@ -91,6 +87,11 @@ class Engine(Node, Machines, Activities):
 
     def __enter__(self) -> Self:
         return self
+
+    @functools.cached_property
+    def targets(self) -> Targets:
+        """What starts resolve to, kept while the catalog's revision stays the same."""
+        return Targets(self.store.catalog_revision, self._routes)
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
@@ -107,6 +108,20 @@ class Engine(Node, Machines, Activities):
     ) -> str:
         """StartExecution (Standard, or asynchronous Express) of a state machine, a version or
         an alias; the execution's ARN."""
+        started = self.start_execution_output(
+            state_machine_arn, input, name=name, trace_header=trace_header
+        )
+        return started.execution_arn
+
+    def start_execution_output(
+        self,
+        state_machine_arn: str,
+        input: str | None = None,
+        *,
+        name: str | None = None,
+        trace_header: str | None = None,
+    ) -> StartedExecution:
+        """StartExecution with what AWS answers: the execution's ARN and start date."""
         target = self._target(state_machine_arn)
         new, events = self._new_execution(target, input, name, trace_header)
         try:
@@ -114,7 +129,7 @@ class Engine(Node, Machines, Activities):
         except DuplicateExecution:
             raise errors.ExecutionAlreadyExists(new.arn) from None
         self.nudge()
-        return new.arn
+        return StartedExecution(new.arn, new.start_date)
 
     def start_executions(
         self,
@@ -139,12 +154,26 @@ class Engine(Node, Machines, Activities):
         return [new.arn for new, _ in batch]
 
     def _target(self, arn: str) -> Target:
-        machine, definition_id, role, version_arn, alias_arn = self.resolve(arn)
-        definition = self.store.definition(definition_id)
-        if definition is None or machine.status != "ACTIVE":
-            raise errors.StateMachineDoesNotExist(arn)
-        plan = self._plan(definition.id)
-        return Target(machine.arn, definition, plan, role, version_arn, alias_arn)
+        return self.targets.target(arn)
+
+    def _routes(self, arn: str) -> tuple[Route, ...]:
+        """Every target a start of ``arn`` may run (``Targets`` keeps them)."""
+        routes = []
+        for resolved in self.resolve(arn):
+            definition = self.store.definition(resolved.definition_id)
+            if definition is None or resolved.machine.status != "ACTIVE":
+                raise errors.StateMachineDoesNotExist(f"State Machine Does Not Exist: '{arn}'")
+            plan = self._plan(definition.id)
+            target = Target(
+                resolved.machine.arn,
+                definition,
+                plan,
+                resolved.role,
+                resolved.version_arn,
+                resolved.alias_arn,
+            )
+            routes.append(Route(target, resolved.weight))
+        return tuple(routes)
 
     def _new_execution(
         self, target: Target, input_text: str | None, name: str | None, trace_header: str | None
@@ -225,29 +254,16 @@ class Engine(Node, Machines, Activities):
         if name is not None:
             arns.check_name(name)
         run = self._start_run(target, input_text, name, synchronous=True)
-        express = ExpressRun(run, None, target.definition.logging_level)
+        level = target.definition.logging_level
+        express = ExpressRun(run, None, level, record=_sync_record(target, run, input_text))
         started = SyncStart(target, run, input_text, run.execution.now, express.ending)
         self.run_sync(express)
         return started
 
     def end_sync_execution(self, started: SyncStart, write: StepWrite) -> SyncResult:
-        """Keep the ended execution's history (as its logging level asks) and answer."""
+        """StartSyncExecution's answer, once ``started.ending`` has resolved (the loop wrote
+        what the state machine's logging level keeps before it did; nothing here blocks)."""
         run, target = started.run, started.target
-        if target.definition.logging_level != "OFF":
-            new = NewExecution(
-                run.execution.execution_arn,
-                run.execution.execution_object["Name"],
-                target.machine_arn,
-                target.definition.id,
-                target.definition.type,
-                started.input,
-                started.start_date,
-                write.checkpoint,
-                version_arn=target.version_arn,
-                alias_arn=target.alias_arn,
-            )
-            with contextlib.suppress(DuplicateExecution, StoreError):
-                self.store.record_finished(new, write, status=write.status)
         return SyncResult(
             run.execution.execution_arn,
             target.machine_arn,
@@ -285,14 +301,13 @@ class Engine(Node, Machines, Activities):
             arns.machine_of(state_machine_arn)
             if arns.qualifier(state_machine_arn) is None:
                 self._machine(state_machine_arn)
-        if next_token is not None and not next_token.isdigit():
-            raise errors.InvalidToken("Invalid Token: 'Invalid token'")
+        before_id = paging.position(next_token)
         records = self.store.executions(
             state_machine_arn=None if map_run_arn else arns.machine_of(state_machine_arn or ""),
             map_run_arn=map_run_arn,
             status=status_filter,
             limit=max_results + 1,
-            before_id=int(next_token) if next_token else None,
+            before_id=before_id,
         )
         if state_machine_arn is not None and arns.qualifier(state_machine_arn) is not None:
             records = [
@@ -343,7 +358,7 @@ class Engine(Node, Machines, Activities):
     ) -> dict[str, Any]:
         """GetExecutionHistory, ``max_results`` events at a time."""
         record = self._record(execution_arn)
-        position = int(next_token) if next_token else None
+        position = paging.position(next_token)
         if reverse_order:
             found = self.store.events(
                 record.id, before_id=position, limit=max_results + 1, reverse=True
@@ -407,24 +422,6 @@ class Engine(Node, Machines, Activities):
                 self.wait_for_endings(0.05)
         return {"redriveDate": history.moment(now)}
 
-    def list_map_runs(self, execution_arn: str) -> dict[str, Any]:
-        """ListMapRuns: the Map Runs an execution's distributed Maps started, newest first."""
-        record = self._record(execution_arn)
-        return {
-            "mapRuns": [
-                history.map_run_summary(run, record) for run in self.store.map_runs(record.id)
-            ]
-        }
-
-    def describe_map_run(self, map_run_arn: str) -> dict[str, Any]:
-        """DescribeMapRun: a Map Run's settings, status and counts of its children."""
-        run = self.store.map_run(map_run_arn)
-        if run is None:
-            raise errors.ResourceNotFound(f"Resource not found: '{map_run_arn}'")
-        parent = self.store.execution_by_id(run.execution_id)
-        assert parent is not None
-        return history.describe_map_run(run, parent, self.store.child_counts(map_run_arn))
-
     def wait(self, execution_arn: str, timeout: float | None = None) -> dict[str, Any]:
         """Block until the execution has ended (the loop must run meanwhile); its description."""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -459,13 +456,33 @@ class Engine(Node, Machines, Activities):
         """Restarts the task's HeartbeatSeconds clock (no event is recorded, as on AWS)."""
         self.answer_task(task_token, TaskHeartbeat)
 
-    def _record(self, execution_arn: str, *, check_arn: bool = True) -> Any:
+    def _record(self, execution_arn: str, *, check_arn: bool = True) -> ExecutionRecord:
         if check_arn:
             arns.parse(execution_arn)
         record = self.store.execution(execution_arn)
         if record is None:
             raise errors.ExecutionDoesNotExist(execution_arn)
         return record
+
+
+def _sync_record(target: Target, run: ExecutionRun, input_text: str) -> NewExecution | None:
+    """The row a synchronous Express execution leaves when it ends: only when a logging level
+    that keeps something is configured (with none, AWS keeps nothing of it)."""
+    if target.definition.logging_level in (None, "OFF"):
+        return None
+    execution = run.execution
+    return NewExecution(
+        execution.execution_arn,
+        execution.execution_object["Name"],
+        target.machine_arn,
+        target.definition.id,
+        target.definition.type,
+        input_text,
+        execution.now,
+        "",
+        version_arn=target.version_arn,
+        alias_arn=target.alias_arn,
+    )
 
 
 def _checked_input(text: str | None) -> str:

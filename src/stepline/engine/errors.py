@@ -92,7 +92,11 @@ class ConflictException(EngineError):
 
 
 class ValidationException(EngineError):
-    pass
+    """``reason``: AWS's ValidationExceptionReason, when the refusal has one."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class InvalidName(EngineError):

@@ -6,10 +6,14 @@ it ends, the wake-up is still there and the execution runs again from its start 
 restart or on another node: at least once, as AWS runs them. A synchronous one is never
 written before it ends, so it runs at most once; its caller waits for the ending.
 
-When it ends, an Express execution is written once: its status, output or error, and its
-history as the state machine's logging level asks (all of it, errors only, or nothing),
-kept for ``history_seconds`` (AWS keeps none; Stepline lets them be read like a Standard
-execution's). AWS's five-minute limit applies to both kinds.
+When it ends, an asynchronous Express execution's row gets its status, output or error, and
+its history as the state machine's logging level asks (all of it, errors only, or nothing;
+all of it when no logging is configured), kept for ``history_seconds`` (AWS keeps none;
+Stepline lets them be read like a Standard execution's). A synchronous one is written only
+when a logging level other than ``OFF`` is configured (with no logging configuration AWS keeps
+nothing of it, and nothing was written before it ended), by the loop, in one transaction with
+the other endings of its step, before its caller is answered (ADR 0010). AWS's five-minute
+limit applies to both kinds.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from stepline.engine.history import to_record
 from stepline.runtime.effects import Cancel, Dispatch, Effect, Signal, StartTimer, TimerFired
 from stepline.runtime.events import HistoryEvent
 from stepline.runtime.transition import ExecutionRun, SignalRefused
-from stepline.store import EventRecord, StepWrite
+from stepline.store import EventRecord, NewExecution, StepWrite
 
 LOGGING_LEVELS = ("ALL", "ERROR", "FATAL", "OFF")
 
@@ -52,10 +56,17 @@ class ExpressRun:
 
     run: ExecutionRun
     execution_id: int | None
-    """Its row (asynchronous), or None until it ends (synchronous)."""
+    """Its row (asynchronous), or None (synchronous)."""
     logging_level: str | None
+    record: NewExecution | None = None
+    """A synchronous execution's row, written when it ends; None when nothing of it is kept."""
     ending: Future[StepWrite] = field(default_factory=Future)
     events: list[HistoryEvent] = field(default_factory=list)
+
+    @property
+    def kept(self) -> bool:
+        """Whether its ending is written (asynchronous, or synchronous with a row to write)."""
+        return self.execution_id is not None or self.record is not None
 
 
 Submit = Callable[["ExpressRun", Dispatch, str, str], None]
@@ -113,7 +124,9 @@ class ExpressRunner:
 
     def _take(self, express: ExpressRun, effects: list[Effect]) -> None:
         run = express.run
-        express.events.extend(run.execution.log.drain())
+        drained = run.execution.log.drain()
+        if express.kept:
+            express.events.extend(drained)
         for effect in effects:
             if isinstance(effect, StartTimer):
                 heapq.heappush(self._timers, (effect.due, next(self._order), express, effect.key))
@@ -123,18 +136,20 @@ class ExpressRunner:
                 pass  # a cancelled timer fires into a run that no longer awaits it: ignored
 
     def ending(self, express: ExpressRun, now: float) -> StepWrite:
-        """What an ended Express execution writes (its history as its logging level asks)."""
+        """What an ended Express execution writes (its history as its logging level asks;
+        only its ending, when nothing of it is kept)."""
         self.runs.discard(express)
         run = express.run
-        express.events.extend(run.execution.log.drain())
+        drained = run.execution.log.drain()
         ending = run.result
         assert ending is not None
+        kept = express.kept
         return StepWrite(
             execution_id=express.execution_id or 0,
             expected_version=0,
-            checkpoint=dumps(run.checkpoint()),
+            checkpoint=dumps(run.checkpoint()) if kept else "",
             status=ending.status,
-            events=kept_events(express.events, express.logging_level),
+            events=kept_events([*express.events, *drained], express.logging_level) if kept else [],
             output=ending.output,
             error=ending.error,
             cause=ending.cause,

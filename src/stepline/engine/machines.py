@@ -7,14 +7,14 @@ by weight. Responses use boto3's shapes (datetimes); the HTTP layer turns them i
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from stepline.asl.jsontext import dumps, loads
-from stepline.engine import arns, errors
+from stepline.engine import arns, errors, paging
 from stepline.engine.history import moment
+from stepline.engine.targets import Resolved
 from stepline.runtime import InvalidDefinitionError, compile_definition
 from stepline.store import SqlStore
 from stepline.store.catalog import DuplicateResource
@@ -299,7 +299,7 @@ class Machines:
     ) -> dict[str, Any]:
         self._machine(arn)
         versions = self.store.versions(arn)
-        start = int(next_token) if next_token else 0
+        start = paging.position(next_token) or 0
         page = versions[start : start + max_results]
         listed: dict[str, Any] = {
             "stateMachineVersions": [
@@ -404,9 +404,7 @@ class Machines:
     ) -> dict[str, Any]:
         self._machine(arn)
         aliases = self.store.aliases(arn)
-        if next_token is not None and not next_token.isdigit():
-            raise errors.InvalidToken("Invalid Token: 'Invalid token'")
-        start = int(next_token) if next_token else 0
+        start = paging.position(next_token) or 0
         page = aliases[start : start + max_results]
         listed: dict[str, Any] = {
             "stateMachineAliases": [
@@ -459,25 +457,32 @@ class Machines:
 
     # Resolving what a start names ---------------------------------------------------------
 
-    def resolve(self, arn: str) -> tuple[StateMachineRecord, int, str, str | None, str | None]:
-        """(machine, definition id, role, version ARN, alias ARN) a StartExecution of ``arn``
-        (a state machine, one of its versions, or an alias) runs."""
+    def resolve(self, arn: str) -> list[Resolved]:
+        """What a StartExecution of ``arn`` may run: a state machine's current revision, one
+        of its versions, or each version an alias routes to, with its weight."""
         if arns.is_version(arn):
             version = self._version(arn)
             machine = self._machine(version.state_machine_arn)
-            return machine, version.definition_id, version.role_arn, arn, None
+            return [Resolved(machine, version.definition_id, version.role_arn, arn)]
         if arns.is_alias(arn):
             alias = self._alias(arn, missing=errors.StateMachineDoesNotExist)
-            routes = loads(alias.routing)
-            chosen = random.choices(
-                [route["stateMachineVersionArn"] for route in routes],
-                weights=[int(route["weight"]) for route in routes],
-            )[0]
-            version = self._version(chosen)
-            machine = self._machine(version.state_machine_arn)
-            return machine, version.definition_id, version.role_arn, chosen, arn
+            resolved = []
+            for route in loads(alias.routing):
+                version = self._version(route["stateMachineVersionArn"])
+                machine = self._machine(version.state_machine_arn)
+                resolved.append(
+                    Resolved(
+                        machine,
+                        version.definition_id,
+                        version.role_arn,
+                        version.arn,
+                        arn,
+                        int(route["weight"]),
+                    )
+                )
+            return resolved
         machine = self._machine(arn)
-        return machine, machine.definition_id, machine.role_arn, None, None
+        return [Resolved(machine, machine.definition_id, machine.role_arn)]
 
     # Lookups ------------------------------------------------------------------------------
 

@@ -80,6 +80,7 @@ class Node:
         self.loop.claimed_express = self._claimed_express
         self._sync_starts: list[ExpressRun] = []
         self._express_writes: list[StepWrite] = []
+        self._sync_endings: list[tuple[ExpressRun, StepWrite]] = []
         self._sync_lock = threading.Lock()
         self.express = ExpressRunner(self._submit_express, express_history_seconds)
         self._express_rows: dict[int, tuple[ExpressRun, int, int]] = {}
@@ -263,10 +264,19 @@ class Node:
         return len(starts) + len(ended)
 
     def _flush_express(self) -> None:
-        """Write the endings of asynchronous Express executions, all in one transaction."""
+        """Write the endings of Express executions (asynchronous ones, and synchronous ones
+        whose history is kept), all in one transaction; then answer those synchronous ones'
+        callers, written or not (a store that fails loses their record, not their answer)."""
         writes, self._express_writes = self._express_writes, []
-        if writes:
-            self.store.commit(self.node, writes)
+        endings, self._sync_endings = self._sync_endings, []
+        if not writes and not endings:
+            return
+        finished = [(express.record, write) for express, write in endings if express.record]
+        try:
+            self.store.commit(self.node, writes, finished)
+        finally:
+            for express, write in endings:
+                express.ending.set_result(write)
             with self._endings:
                 self._endings.notify_all()
 
@@ -274,6 +284,9 @@ class Node:
         write = self.express.ending(express, now)
         if express.execution_id is not None:
             self._finish_async_express(express, write)
+        elif express.record is not None:
+            self._sync_endings.append((express, write))  # answered once it is written
+            return
         express.ending.set_result(write)
 
     def _claimed_express(self, claim: Claim) -> bool:

@@ -16,6 +16,7 @@ from stepline.runtime.effects import (
     Effect,
     ExecutionEnded,
     MapRunNotice,
+    MapRunUpdated,
     Signal,
     StartExecution,
     StartTimer,
@@ -91,6 +92,10 @@ def apply(run: ExecutionRun, inputs: list[Input], now: float) -> Applied:
             status, output, error, cause = loads(item.body or "[]")
             ended = ExecutionEnded(item.key, status, output, error, cause)
             applied.effects += _advance(run, ended, now)
+        elif item.kind == "update":
+            update = decode(loads(item.body or "{}"))
+            if isinstance(update, MapRunUpdated):
+                applied.effects += run.update_map_run(update, now)
         elif item.kind in ("signal", "answer"):
             signal = item.signal if item.signal is not None else decode(loads(item.body or "{}"))
             applied.effects += _advance(run, signal, now)

@@ -13,7 +13,9 @@ absolute (POSIX seconds), so a stored effect means the same after a restart.
 A suspendable piece of the interpreter is a *routine*: a generator that yields the effects it
 has just started (possibly none) and is sent, each time, the signal for one of them. Two more
 kinds never leave the interpreter: ``Fork`` (a Map or Parallel state hands its iterations or
-branches to the execution's cursor) and ``Joined`` (they have all ended, or one failed).
+branches to the execution's cursor) and ``Joined`` (they have all ended, or one failed). One
+signal answers no effect: ``MapRunUpdated`` (new settings for a distributed Map's run) names
+its Map Run instead of a key.
 """
 
 from __future__ import annotations
@@ -157,6 +159,35 @@ class ExecutionEnded:
 
 Signal = TaskStarted | TaskHeartbeat | TaskSucceeded | TaskFailed | TimerFired | ExecutionEnded
 
+
+@dataclass(frozen=True, slots=True)
+class MapRunUpdated:
+    """A distributed Map's run was given new settings (AWS's UpdateMapRun): each one given
+    replaces the run's own from then on; None leaves it as it was.
+
+    Not the answer to an effect: it names its Map Run by ARN (``ExecutionRun.update_map_run``),
+    and an execution that is not running that Map Run leaves it unheard.
+    """
+
+    arn: str
+    max_concurrency: int | None = None
+    tolerated_failure_count: int | None = None
+    tolerated_failure_percentage: float | None = None
+
+    def followed_by(self, later: MapRunUpdated) -> MapRunUpdated:
+        """This update and then ``later``: what the two change together."""
+
+        def last(earlier: Any, value: Any) -> Any:
+            return earlier if value is None else value
+
+        return MapRunUpdated(
+            self.arn,
+            last(self.max_concurrency, later.max_concurrency),
+            last(self.tolerated_failure_count, later.tolerated_failure_count),
+            last(self.tolerated_failure_percentage, later.tolerated_failure_percentage),
+        )
+
+
 ANSWERS: dict[type, tuple[type, ...]] = {
     Dispatch: (TaskStarted, TaskHeartbeat, TaskSucceeded, TaskFailed),
     StartTimer: (TimerFired,),
@@ -262,12 +293,13 @@ _KINDS: dict[str, type] = {
         TaskHeartbeat,
         TimerFired,
         ExecutionEnded,
+        MapRunUpdated,
         Joined,
     )
 }
 
 
-def encode(item: Effect | Signal | Joined) -> dict[str, Any]:
+def encode(item: Effect | Signal | MapRunUpdated | Joined) -> dict[str, Any]:
     """A JSON-ready dict naming the kind (``type``) and every field."""
     encoded: dict[str, Any] = {"type": type(item).__name__}
     for field in fields(item):

@@ -13,13 +13,22 @@ What a unit *is* (its machine, its frame and input, the events around it) is the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 from stepline.asl.errors import StatesError, StatesExceedToleratedFailureThreshold
 from stepline.asl.jsontext import dumps, loads
 from stepline.asl.scope import JSON
 from stepline.runtime.cursor import Cursor
-from stepline.runtime.effects import ExecutionEnded, Joined, MapRunNotice, StartExecution
+from stepline.runtime.effects import (
+    ExecutionEnded,
+    Joined,
+    MapRunNotice,
+    MapRunUpdated,
+    StartExecution,
+    decode,
+    encode,
+)
 from stepline.runtime.frame import Frame
 from stepline.runtime.state_plan import Machine, Output
 
@@ -52,6 +61,10 @@ class Unit(Protocol):
     def checkpoint(self) -> dict[str, Any]: ...
     def restore(self, saved: dict[str, Any]) -> None: ...
 
+    def forks(self) -> Iterator[FanOut]:
+        """The forks running under this unit, at any depth (none for a child execution)."""
+        ...
+
 
 class UnitSource(Protocol):
     """What a fan-out runs: ``count`` units, at most ``limit`` at once.
@@ -59,13 +72,20 @@ class UnitSource(Protocol):
     Without a ``tolerance`` the first unit that fails ends the fan-out; with one, it ends
     once more than ``tolerance`` units have failed (a distributed Map's tolerated failures).
     ``external`` sources run each unit as a child execution (``child``); the others run it
-    here, in a frame of its own.
+    here, in a frame of its own. A distributed Map's source names its Map Run
+    (``map_run_arn``), whose settings may change while it runs (``retune``).
     """
 
     count: int
     limit: int
     tolerance: int | None
     external: bool
+    map_run_arn: str | None
+
+    def retune(self, update: MapRunUpdated) -> None:
+        """Take the Map Run's settings ``update`` gives (all the updates so far, together)
+        over the definition's: a new ``limit`` and ``tolerance``."""
+        ...
 
     def child(self, index: int, key: int) -> StartExecution:
         """The child execution that runs unit ``index`` (external sources only)."""
@@ -112,6 +132,7 @@ class FanOut:
         "redrive_units",
         "running",
         "source",
+        "update",
     )
 
     def __init__(self, key: int, source: UnitSource, parent: Unit) -> None:
@@ -131,6 +152,8 @@ class FanOut:
         """Units a redrive runs again from where they stopped, by index."""
         self.mark = 0
         """A number the source may keep between units (the event its next unit links to)."""
+        self.update: MapRunUpdated | None = None
+        """The Map Run's new settings so far (UpdateMapRun), all updates together."""
 
     def settle(self) -> None:
         """Start units up to the limit, note those that end at once, abort the rest after a
@@ -186,22 +209,37 @@ class FanOut:
             if unit.failed_at is not None:
                 self.points[index] = unit.failed_at
             if self.failure is None:
-                self.failure = self._failure_after(unit.error)
+                self.failure = unit.error if self.source.tolerance is None else self._excess()
         else:
             assert unit.output is not None
             self.outcomes[index] = (unit.output.value, unit.output.text, None)
 
-    def _failure_after(self, error: StatesError) -> StatesError | None:
-        """The failure that ends the fan-out now that a unit failed with ``error``, if any."""
+    def _excess(self) -> StatesError | None:
+        """The failure that ends a fan-out that tolerates failures, once more units than it
+        tolerates have failed; else None."""
         tolerance = self.source.tolerance
-        if tolerance is None:
-            return error
         failed = sum(1 for _, _, outcome_error in self.outcomes.values() if outcome_error)
-        if failed > tolerance:
+        if tolerance is not None and failed > tolerance:
             return StatesExceedToleratedFailureThreshold(
                 "The specified tolerated failure threshold was exceeded"
             )
         return None
+
+    def retune(self, update: MapRunUpdated) -> None:
+        """The Map Run was given new settings (UpdateMapRun): from now on at most the new
+        number of units run at once (those running go on), and the failures so far are held
+        against the new threshold, which ends the fan-out at once if they pass it."""
+        self.update = update if self.update is None else self.update.followed_by(update)
+        self.source.retune(self.update)
+        if self.failure is None:
+            self.failure = self._excess()
+        self.settle()
+
+    def forks(self) -> Iterator[FanOut]:
+        """This fork and those running under its units, at any depth."""
+        yield self
+        for unit in list(self.running.values()):
+            yield from unit.forks()
 
     def _abort_running(self) -> None:
         for index in sorted(self.running):
@@ -275,13 +313,16 @@ class FanOut:
             "running": {str(index): unit.checkpoint() for index, unit in self.running.items()},
             "points": {str(index): point for index, point in self.points.items()},
             "redrive": {str(index): point for index, point in self.redrive_units.items()},
-        }
+        } | ({} if self.update is None else {"update": encode(self.update)})
 
     def restore(self, saved: dict[str, Any]) -> None:
         """Take the state ``checkpoint`` saved, rebuilding the running units by replay."""
         self.next_index = saved["next"]
         self.mark = saved["mark"]
         self.begun = True
+        if "update" in saved:
+            self.update = decode(saved["update"])
+            self.source.retune(self.update)
         self.points = {int(index): point for index, point in saved["points"].items()}
         self.redrive_units = {int(index): point for index, point in saved["redrive"].items()}
         for index_text, outcome in saved["outcomes"].items():
@@ -319,6 +360,9 @@ class ChildUnit:
 
     def point(self) -> dict[str, Any]:
         return {"child": True}
+
+    def forks(self) -> Iterator[FanOut]:
+        return iter(())
 
     def redrive(self, point: dict[str, Any]) -> None:
         """A child execution that failed runs again as a new one (on the same input)."""

@@ -19,7 +19,7 @@ and a failed attempt or two, a back-off timer): the state's last answer moves th
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
 from typing import Any, NamedTuple
 
 from stepline.asl.errors import StatesError
@@ -122,6 +122,11 @@ class MachineRun:
     def unit(self, machine: Machine, frame: Frame, fork: FanOut, index: int) -> MachineRun:
         """A machine for unit ``index`` of ``fork``, one of this machine's."""
         return MachineRun(self.cursor, machine, frame, fork, index)
+
+    def forks(self) -> Iterator[FanOut]:
+        """The fork the suspended state awaits and those under it, at any depth."""
+        if self.fork is not None:
+            yield from self.fork.forks()
 
     # Moving on --------------------------------------------------------------------------------
 

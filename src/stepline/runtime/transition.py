@@ -29,13 +29,14 @@ from stepline.runtime.effects import (
     ANSWERS,
     Cancel,
     Effect,
+    MapRunUpdated,
     Signal,
     StartTimer,
     TaskHeartbeat,
     TaskStarted,
 )
 from stepline.runtime.events import HISTORY_LIMIT, HistoryLimitReached, Json
-from stepline.runtime.fanout import Unit
+from stepline.runtime.fanout import FanOut, Unit
 from stepline.runtime.frame import NOT_TRUNCATED, Execution, Frame
 from stepline.runtime.functions import FunctionRegistry
 from stepline.runtime.machine import MachinePlan
@@ -198,6 +199,28 @@ class ExecutionRun(Cursor):
         assert machine is not None
         self._guarded(self._resume, machine, signal)
         return self._take_pending()
+
+    def update_map_run(self, update: MapRunUpdated, now: float | None = None) -> list[Effect]:
+        """Give a Map Run this execution runs new settings (AWS's UpdateMapRun); the effects
+        that follow: more children started, or, when the failures so far pass the new
+        threshold, the Map Run failed and its running children stopped. A Map Run the
+        execution is not running (it ended, or is not this execution's) is left alone."""
+        fork = None if self.finished else self._map_run(update.arn)
+        if fork is None:
+            return []
+        self._at(now)
+        self._guarded(self._retune, fork, update)
+        return self._take_pending()
+
+    def _map_run(self, arn: str) -> FanOut | None:
+        return next((fork for fork in self.root.forks() if fork.source.map_run_arn == arn), None)
+
+    def _retune(self, fork: FanOut, update: MapRunUpdated) -> None:
+        fork.retune(update)
+        if fork.done:
+            machine = fork.parent
+            machine.join()
+            self._cascade(machine)
 
     def stop(
         self, error: str | None = None, cause: str | None = None, now: float | None = None

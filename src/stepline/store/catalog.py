@@ -1,4 +1,10 @@
-"""The catalog: state machines with their versions and aliases, activities, and tags."""
+"""The catalog: state machines with their versions and aliases, activities, and tags.
+
+Every change of a state machine, version, alias or activity raises the catalog's revision in
+its own transaction (``catalog_revision``), so that what a node resolved from these rows can be
+kept for as long as the revision it read them at is the current one, whichever node changes
+them (ADR 0010). Tags change no revision: nothing resolved from the catalog reads them.
+"""
 
 from __future__ import annotations
 
@@ -49,6 +55,7 @@ class Catalog(SqlBase):
                 f"UPDATE state_machines SET {assignments} WHERE arn = ?",
                 (*fields.values(), arn),
             )
+            self._revise(cursor)
 
     def delete_state_machine(self, arn: str) -> None:
         """Forget a state machine, its versions, aliases and tags (executions stay)."""
@@ -64,6 +71,7 @@ class Catalog(SqlBase):
                 self._run(cursor, f"DELETE FROM {table} WHERE state_machine_arn = ?", (arn,))
             self._run(cursor, "DELETE FROM state_machines WHERE arn = ?", (arn,))
             self._run_many(cursor, "DELETE FROM tags WHERE resource_arn = ?", [(a,) for a in arns])
+            self._revise(cursor)
 
     # Versions -----------------------------------------------------------------------------
 
@@ -82,6 +90,7 @@ class Catalog(SqlBase):
                 f"INSERT INTO state_machine_versions ({_VERSION}) VALUES ({self._marks(9)})",
                 _row(version),
             )
+            self._revise(cursor)
         return version
 
     def version(self, arn: str) -> VersionRecord | None:
@@ -123,6 +132,7 @@ class Catalog(SqlBase):
                 "WHERE arn = ?",
                 (description, routing, now, arn),
             )
+            self._revise(cursor)
 
     def delete_alias(self, arn: str) -> None:
         self._delete("state_machine_aliases", arn)
@@ -167,6 +177,17 @@ class Catalog(SqlBase):
         rows = self._all("SELECT key, value FROM tags WHERE resource_arn = ? ORDER BY key", (arn,))
         return {row[0]: row[1] for row in rows}
 
+    # The revision -------------------------------------------------------------------------
+
+    def catalog_revision(self) -> int:
+        """The catalog's revision: it changes whenever a state machine, version, alias or
+        activity does (a read)."""
+        row = self._one("SELECT revision FROM catalog_revision WHERE id = 1", ())
+        return int(row[0])
+
+    def _revise(self, cursor: Any) -> None:
+        self._run(cursor, "UPDATE catalog_revision SET revision = revision + 1 WHERE id = 1")
+
     # Helpers ------------------------------------------------------------------------------
 
     def _insert(self, table: str, columns: str, values: tuple[Any, ...]) -> None:
@@ -177,6 +198,7 @@ class Catalog(SqlBase):
                     f"INSERT INTO {table} ({columns}) VALUES ({self._marks(len(values))})",
                     values,
                 )
+                self._revise(cursor)
         except Exception as error:
             if self.is_unique_violation(error):
                 raise DuplicateResource(values[0]) from None
@@ -186,6 +208,7 @@ class Catalog(SqlBase):
         with self.transaction() as cursor:
             self._run(cursor, f"DELETE FROM {table} WHERE arn = ?", (arn,))
             self._run(cursor, "DELETE FROM tags WHERE resource_arn = ?", (arn,))
+            self._revise(cursor)
 
     def _one(self, statement: str, parameters: Sequence[Any]) -> Any:
         with self.reading() as cursor:

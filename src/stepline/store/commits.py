@@ -9,32 +9,87 @@ from typing import Any
 
 from stepline.store.base import (
     STOPPED_BY_PARENT,
+    DuplicateExecution,
     SqlBase,
 )
 from stepline.store.records import (
     TERMINAL_STATUSES,
     MapRunRecord,
+    NewExecution,
     NewWakeup,
     StepWrite,
 )
 
+Finished = tuple[NewExecution, StepWrite]
+"""An execution that ran and ended in memory (a synchronous Express one), and its ending."""
+
 
 class Commits(SqlBase):
-    def commit(self, node: str, writes: Sequence[StepWrite]) -> set[int]:
-        """Write a batch of steps in one transaction; the executions it could not write
-        because this node no longer owns them (or another write got there first)."""
-        if not writes:
+    def commit(
+        self, node: str, writes: Sequence[StepWrite], finished: Sequence[Finished] = ()
+    ) -> set[int]:
+        """Write a batch of steps, and the executions that ran and ended in memory, in one
+        transaction; the executions it could not write because this node no longer owns them
+        (or another write got there first)."""
+        if not writes and not finished:
             return set()
+        lost: set[int] = set()
         with self.transaction() as cursor:
-            owned = self._owned(cursor, node, [write.execution_id for write in writes])
-            lost = {
-                write.execution_id
-                for write in writes
-                if owned.get(write.execution_id) != write.expected_version
-            }
-            kept = [write for write in writes if write.execution_id not in lost]
-            self._write_steps(cursor, node, kept)
+            if writes:
+                owned = self._owned(cursor, node, [write.execution_id for write in writes])
+                lost = {
+                    write.execution_id
+                    for write in writes
+                    if owned.get(write.execution_id) != write.expected_version
+                }
+                kept = [write for write in writes if write.execution_id not in lost]
+                self._write_steps(cursor, node, kept)
+            for new, write in finished:
+                self._insert_finished(cursor, new, write)
         return lost
+
+    def record_finished(self, new: NewExecution, write: StepWrite) -> int:
+        """Insert an execution that ran and ended in memory, in a transaction of its own."""
+        with self.transaction() as cursor:
+            execution_id = self._insert_finished(cursor, new, write)
+        if execution_id is None:
+            raise DuplicateExecution(new.arn)
+        return execution_id
+
+    def _insert_finished(self, cursor: Any, new: NewExecution, write: StepWrite) -> int | None:
+        """The new execution's id, or None when one with its ARN exists (then nothing is
+        written: a batch is not failed by it)."""
+        row = self._run(
+            cursor,
+            "INSERT INTO executions (arn, name, state_machine_arn, definition_id, type, "
+            "status, input, start_date, checkpoint, output, error, cause, stop_date, "
+            "expires_at, version_arn, alias_arn) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (arn) DO NOTHING RETURNING id",
+            (
+                new.arn,
+                new.name,
+                new.state_machine_arn,
+                new.definition_id,
+                new.type,
+                write.status,
+                new.input,
+                new.start_date,
+                write.checkpoint,
+                write.output,
+                write.error,
+                write.cause,
+                write.stop_date,
+                write.expires_at,
+                new.version_arn,
+                new.alias_arn,
+            ),
+        ).fetchone()
+        if row is None:
+            return None
+        execution_id = int(row[0])
+        self._insert_events(cursor, [(execution_id, event) for event in write.events])
+        return execution_id
 
     def _owned(self, cursor: Any, node: str, execution_ids: list[int]) -> dict[int, int]:
         rows = self._run(

@@ -231,6 +231,42 @@ MIGRATIONS += (
     ),
 )
 
+# ListExecutions reads a state machine's executions newest first (by id), all of them or those
+# in one status: without these, it walked the (state_machine_arn, start_date) index and sorted.
+_V5_EXECUTION_LISTS = """
+CREATE INDEX executions_by_machine_id ON executions (state_machine_arn, id);
+CREATE INDEX executions_by_machine_status_id ON executions (state_machine_arn, status, id)
+"""
+
+MIGRATIONS += (
+    Migration(
+        5,
+        "Indexes for listing a state machine's executions, by status or not, newest first",
+        _statements(_V5_EXECUTION_LISTS),
+        _statements(_V5_EXECUTION_LISTS),
+    ),
+)
+
+# One number every change of the catalog's state machines, versions and aliases raises, in
+# the same transaction: a node keeps what a start resolves to while the number is the same,
+# and sees another node's change as soon as it is committed (ADR 0010).
+_V6_CATALOG_REVISION = """
+CREATE TABLE catalog_revision (
+    id {int} PRIMARY KEY,
+    revision {int} NOT NULL
+);
+INSERT INTO catalog_revision (id, revision) VALUES (1, 0)
+"""
+
+MIGRATIONS += (
+    Migration(
+        6,
+        "The catalog's revision, raised by every change of a state machine, version or alias",
+        _statements(_V6_CATALOG_REVISION, int="INTEGER"),
+        _statements(_V6_CATALOG_REVISION, int="BIGINT"),
+    ),
+)
+
 LATEST = MIGRATIONS[-1].version
 
 

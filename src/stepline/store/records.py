@@ -105,7 +105,8 @@ class EventRecord:
 @dataclass(frozen=True, slots=True)
 class Wakeup:
     """Something that makes an execution move: ``start``, ``timer`` (``key``), ``stop``,
-    ``signal`` (an answer from outside, in ``body``), ``recover`` (its node died)."""
+    ``signal`` (an answer from outside, in ``body``), ``update`` (a Map Run's new settings,
+    in ``body``), ``recover`` (its node died)."""
 
     id: int
     execution_id: int

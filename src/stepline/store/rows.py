@@ -21,7 +21,6 @@ from stepline.store.records import (
     MapRunRecord,
     NewExecution,
     NewWakeup,
-    StepWrite,
     TaskRecord,
 )
 
@@ -126,35 +125,6 @@ class Rows(SqlBase):
                 raise DuplicateExecution(str(error)) from None
             raise
         return ids
-
-    def record_finished(self, new: NewExecution, write: StepWrite, *, status: str) -> int:
-        """Insert an execution that ran and ended in memory (a synchronous Express one)."""
-        with self.transaction() as cursor:
-            row = self._run(
-                cursor,
-                "INSERT INTO executions (arn, name, state_machine_arn, definition_id, type, "
-                "status, input, start_date, checkpoint, output, error, cause, stop_date, "
-                "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (
-                    new.arn,
-                    new.name,
-                    new.state_machine_arn,
-                    new.definition_id,
-                    new.type,
-                    status,
-                    new.input,
-                    new.start_date,
-                    write.checkpoint,
-                    write.output,
-                    write.error,
-                    write.cause,
-                    write.stop_date,
-                    write.expires_at,
-                ),
-            ).fetchone()
-            execution_id = int(row[0])
-            self._insert_events(cursor, [(execution_id, event) for event in write.events])
-        return execution_id
 
     def execution(self, arn: str) -> ExecutionRecord | None:
         with self.reading() as cursor:
@@ -306,6 +276,38 @@ class Rows(SqlBase):
                 cursor, f"SELECT {MAP_RUN_COLUMNS} FROM map_runs WHERE arn = ?", (arn,)
             ).fetchone()
         return None if row is None else MapRunRecord(*row)
+
+    def update_map_run(
+        self,
+        arn: str,
+        settings: tuple[int | None, int | None, float | None],
+        wakeup: NewWakeup,
+    ) -> MapRunRecord | None:
+        """Give a RUNNING Map Run new settings (max concurrency, tolerated failure count and
+        percentage; None keeps one) and queue ``wakeup`` for its execution, in one
+        transaction. The record as it was (None: no such Map Run); nothing is written unless
+        it was RUNNING."""
+        max_concurrency, count, percentage = settings
+        with self.transaction() as cursor:
+            row = self._run(
+                cursor,
+                f"SELECT {MAP_RUN_COLUMNS} FROM map_runs WHERE arn = ? {self.lock_rows}",
+                (arn,),
+            ).fetchone()
+            if row is None or row[2] != "RUNNING":
+                return None if row is None else MapRunRecord(*row)
+            self._run(
+                cursor,
+                "UPDATE map_runs SET max_concurrency = COALESCE(?, max_concurrency), "
+                "tolerated_failure_count = COALESCE(?, tolerated_failure_count), "
+                "tolerated_failure_percentage = COALESCE(?, tolerated_failure_percentage) "
+                "WHERE arn = ?",
+                (max_concurrency, count, percentage, arn),
+            )
+            record = MapRunRecord(*row)
+            self._insert_wakeups(cursor, [(record.execution_id, wakeup)])
+            self.notify(cursor)
+        return record
 
     def map_runs(self, execution_id: int) -> list[MapRunRecord]:
         with self.reading() as cursor:

@@ -5,11 +5,18 @@ database's write lock at once (``BEGIN IMMEDIATE``) so a transaction never fails
 lock it could not upgrade. ``synchronous`` is ``NORMAL`` by default: a committed transaction
 survives the process being killed (``kill -9``); ``FULL`` also survives the machine losing
 power, at a cost the engine benchmark shows (ADR 0006).
+
+The threads of one process take turns at writing on a lock of the process's own (one per
+database file) before they ask SQLite for its lock: a thread that found SQLite's lock taken
+would sleep in its busy handler (1, 2, 5 ... 100 ms at a time) however soon the lock was free,
+where a thread waiting on the process's lock goes as soon as it is released (ADR 0010). Reads
+take neither lock.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -19,6 +26,21 @@ from typing import Any
 from stepline.store.sql import SqlStore, StoreError
 
 SYNCHRONOUS = ("NORMAL", "FULL")
+BUSY_SECONDS = 30.0
+"""How long a write waits for the database's write lock before it fails."""
+
+_writer_locks: dict[str, threading.RLock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def writer_lock(path: str) -> threading.RLock:
+    """The process's lock for writing the database at ``path`` (one per file, shared by every
+    store of this process that opens it; each ``:memory:`` database is its own)."""
+    if path == ":memory:":
+        return threading.RLock()
+    key = os.path.realpath(path)
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(key, threading.RLock())
 
 
 class SqliteStore(SqlStore):
@@ -34,17 +56,18 @@ class SqliteStore(SqlStore):
         self._lock = threading.Lock()
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._writer = writer_lock(self.path)
 
     def _connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if connection is None:
             try:
                 connection = sqlite3.connect(
-                    self.path, isolation_level=None, check_same_thread=False, timeout=30
+                    self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_SECONDS
                 )
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute(f"PRAGMA synchronous={self.synchronous}")
-                connection.execute("PRAGMA busy_timeout=30000")
+                connection.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
             except sqlite3.Error as error:
                 raise StoreError(f"cannot open the SQLite database {self.path}: {error}") from error
             self._local.connection = connection
@@ -55,6 +78,16 @@ class SqliteStore(SqlStore):
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Any]:
         connection = self._connection()
+        # Reentrant: a transaction begun inside another on the same thread fails in SQLite
+        # (as it would without this lock) instead of waiting for itself.
+        if not self._writer.acquire(timeout=BUSY_SECONDS):
+            raise StoreError("database is locked: another thread kept writing for too long")
+        try:
+            yield from self._write(connection)
+        finally:
+            self._writer.release()
+
+    def _write(self, connection: sqlite3.Connection) -> Iterator[Any]:
         cursor = connection.cursor()
         try:
             cursor.execute("BEGIN IMMEDIATE")

@@ -11,13 +11,14 @@ from __future__ import annotations
 from concurrent.futures import Future
 from typing import Any
 
+from stepline.api.actions.tags import tag_map
 from stepline.engine import Engine
 
 
 def create_activity(engine: Engine, p: dict[str, Any]) -> dict[str, Any]:
     return engine.create_activity(
         p["name"],
-        tags={tag["key"]: tag.get("value", "") for tag in p.get("tags") or []},
+        tags=tag_map(p.get("tags")),
         encryption=p.get("encryptionConfiguration"),
     )
 

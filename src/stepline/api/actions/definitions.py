@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from stepline.api.actions.tags import tag_map
 from stepline.asl.definitions import load_definition, validate_definition
 from stepline.engine import Engine
 from stepline.runtime import RequestError, test_state
@@ -55,7 +56,7 @@ def run_test_state(engine: Engine, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def tag_resource(engine: Engine, p: dict[str, Any]) -> dict[str, Any]:
-    engine.tag_resource(p["resourceArn"], {t["key"]: t.get("value", "") for t in p["tags"]})
+    engine.tag_resource(p["resourceArn"], tag_map(p["tags"]))
     return {}
 
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from stepline.engine import Engine, SyncResult
+from stepline.engine.history import moment
 
 
 def start_execution(engine: Engine, p: dict[str, Any]) -> dict[str, Any]:
-    arn = engine.start_execution(
+    started = engine.start_execution_output(
         p["stateMachineArn"], p.get("input"), name=p.get("name"), trace_header=p.get("traceHeader")
     )
-    described = engine.describe_execution(arn)
-    return {"executionArn": arn, "startDate": described["startDate"]}
+    return {"executionArn": started.execution_arn, "startDate": moment(started.start_date)}
 
 
 def sync_result(result: SyncResult, trace_header: str | None = None) -> dict[str, Any]:
@@ -92,7 +92,12 @@ def list_map_runs(engine: Engine, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def update_map_run(engine: Engine, p: dict[str, Any]) -> dict[str, Any]:
-    engine.describe_map_run(p["mapRunArn"])  # it must exist; settings apply to new Map Runs
+    engine.update_map_run(
+        p["mapRunArn"],
+        max_concurrency=p.get("maxConcurrency"),
+        tolerated_failure_count=p.get("toleratedFailureCount"),
+        tolerated_failure_percentage=p.get("toleratedFailurePercentage"),
+    )
     return {}
 
 

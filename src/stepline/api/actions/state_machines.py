@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from stepline.api.actions.tags import tag_map
 from stepline.engine import Engine
 
 
@@ -16,7 +17,7 @@ def create_state_machine(engine: Engine, p: dict[str, Any]) -> dict[str, Any]:
         logging=p.get("loggingConfiguration"),
         tracing=p.get("tracingConfiguration"),
         encryption=p.get("encryptionConfiguration"),
-        tags={tag["key"]: tag.get("value", "") for tag in p.get("tags") or []},
+        tags=tag_map(p.get("tags")),
         publish=bool(p.get("publish", False)),
         version_description=p.get("versionDescription"),
     )

@@ -26,7 +26,14 @@ from stepline.asl.model import (
 )
 from stepline.asl.scope import JSON
 from stepline.runtime.dataflow import jsonata_evaluator
-from stepline.runtime.effects import Fork, Joined, MapRunNotice, Routine, StartExecution
+from stepline.runtime.effects import (
+    Fork,
+    Joined,
+    MapRunNotice,
+    MapRunUpdated,
+    Routine,
+    StartExecution,
+)
 from stepline.runtime.entry import Entry
 from stepline.runtime.fanout import FanOut, UnitSource
 from stepline.runtime.frame import Execution, Frame
@@ -136,6 +143,7 @@ class Units:
 
     tolerance: int | None = None
     external = False
+    map_run_arn: str | None = None
 
     def __init__(self, entry: Entry, count: int, limit: int) -> None:
         self.entry = entry
@@ -147,6 +155,9 @@ class Units:
 
     def notice(self, key: int, status: str) -> MapRunNotice | None:
         return None
+
+    def retune(self, update: MapRunUpdated) -> None:
+        raise TypeError("only a distributed Map's run takes new settings")
 
     def frame(self, index: int, fanout: FanOut) -> Frame:
         return self.entry.frame.child()

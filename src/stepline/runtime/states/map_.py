@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from stepline.asl.ambient import random_uuid
@@ -30,13 +29,12 @@ from stepline.runtime.state_plan import (
 from stepline.runtime.states.fanout import can_wait, number_reader
 from stepline.runtime.states.map_iterations import (
     DistributedRun,
+    concurrency_limit,
     run_concurrently,
     run_distributed,
     run_in_order,
+    tolerated_failures,
 )
-
-DISTRIBUTED_CONCURRENCY = 10_000
-"""AWS runs at most 10,000 child executions of a distributed Map at once by default."""
 
 
 class MapPlan(StatePlan):
@@ -194,19 +192,18 @@ class MapPlan(StatePlan):
     def _tolerance(self, entry: Entry, data: JSON, count: int) -> tuple[int, int, float]:
         """How many iterations may fail before the Map fails (distributed mode only), from
         ToleratedFailureCount and ToleratedFailurePercentage (both also returned)."""
-        tolerated = tolerated_count = 0
+        tolerated_count = 0
         percentage = 0.0
         if self.tolerated_count is not None:
             value = self.tolerated_count(entry, data)
             if value < 0:
                 raise entry.runtime_error("ToleratedFailureCount cannot be negative.")
-            tolerated = tolerated_count = int(value)
+            tolerated_count = int(value)
         if self.tolerated_percentage is not None:
             percentage = float(self.tolerated_percentage(entry, data))
             if not 0 <= percentage <= 100:
                 raise entry.runtime_error("ToleratedFailurePercentage must be between 0 and 100.")
-            tolerated = max(tolerated, math.floor(count * percentage / 100))
-        return tolerated, tolerated_count, percentage
+        return tolerated_failures(count, tolerated_count, percentage), tolerated_count, percentage
 
     def _distributed_run(
         self, entry: Entry, limit: int, tolerance: tuple[int, int, float]
@@ -227,7 +224,7 @@ class MapPlan(StatePlan):
             definition=dumps(processor),
             execution_type=self.map_model.item_processor.execution_type or "STANDARD",
             processor=self.processor,
-            max_concurrency=limit if limit > 0 else DISTRIBUTED_CONCURRENCY,
+            max_concurrency=concurrency_limit(limit),
             max_concurrency_setting=limit,
             tolerance=tolerated,
             tolerated_count=count,

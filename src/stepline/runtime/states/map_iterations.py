@@ -3,12 +3,13 @@ child runs of a distributed Map, each with the events AWS records around them.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 from stepline.asl.errors import StatesError
 from stepline.asl.jsontext import dumps
 from stepline.asl.scope import JSON
-from stepline.runtime.effects import MapRunNotice, Routine, StartExecution
+from stepline.runtime.effects import MapRunNotice, MapRunUpdated, Routine, StartExecution
 from stepline.runtime.entry import Entry
 from stepline.runtime.fanout import FanOut
 from stepline.runtime.frame import Frame
@@ -83,14 +84,20 @@ class _ChildExecutions(_Iterations):
 
     Up to MaxConcurrency children run at once (AWS: 10,000 when it is not set); the run
     fails once more than ``tolerance`` children have failed, and the rest are stopped.
+    UpdateMapRun changes both while the run goes on (``retune``).
     """
 
     external = True
 
     def __init__(self, entry: Entry, plan: DistributedRun, inputs: list[JSON]) -> None:
         super().__init__(entry, plan.name, plan.processor, inputs, plan.max_concurrency)
-        self.run = plan
+        self.defined = self.run = plan
         self.tolerance = plan.tolerance
+        self.map_run_arn = plan.arn
+
+    def retune(self, update: MapRunUpdated) -> None:
+        self.run = retuned(self.defined, update, self.count)
+        self.limit, self.tolerance = self.run.max_concurrency, self.run.tolerance
 
     def begin(self, index: int, fanout: FanOut) -> tuple[Frame, JSON, str | None]:
         return self.entry.frame, self.inputs[index], None
@@ -149,6 +156,42 @@ class DistributedRun:
     tolerance: int
     tolerated_count: int
     tolerated_percentage: float
+
+
+DISTRIBUTED_CONCURRENCY = 10_000
+"""AWS runs at most 10,000 child executions of a distributed Map at once by default."""
+
+
+def concurrency_limit(max_concurrency: int) -> int:
+    """How many children run at once under MaxConcurrency (0: AWS's default)."""
+    return max_concurrency if max_concurrency > 0 else DISTRIBUTED_CONCURRENCY
+
+
+def tolerated_failures(items: int, count: int, percentage: float) -> int:
+    """How many of ``items`` children may fail before the Map Run fails, under
+    ToleratedFailureCount ``count`` and ToleratedFailurePercentage ``percentage``."""
+    return max(count, math.floor(items * percentage / 100))
+
+
+def retuned(run: DistributedRun, update: MapRunUpdated, items: int) -> DistributedRun:
+    """``run`` with the settings ``update`` gives (UpdateMapRun); the others as they were."""
+    setting = run.max_concurrency_setting
+    if update.max_concurrency is not None:
+        setting = update.max_concurrency
+    count = run.tolerated_count
+    if update.tolerated_failure_count is not None:
+        count = update.tolerated_failure_count
+    percentage = run.tolerated_percentage
+    if update.tolerated_failure_percentage is not None:
+        percentage = update.tolerated_failure_percentage
+    return replace(
+        run,
+        max_concurrency=concurrency_limit(setting),
+        max_concurrency_setting=setting,
+        tolerance=tolerated_failures(items, count, percentage),
+        tolerated_count=count,
+        tolerated_percentage=percentage,
+    )
 
 
 def run_in_order(
