@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -25,6 +25,7 @@ from stepline.api.actions import ACTIONS
 from stepline.api.actions.activities import begin_get_activity_task
 from stepline.api.actions.executions import sync_result
 from stepline.api.errors import ApiError, from_engine, internal_failure
+from stepline.api.routes import InvokeRoute, input_of, text_of
 from stepline.api.validation import validate
 from stepline.engine import Engine, EngineError
 
@@ -35,10 +36,15 @@ SYNC_LIMIT_SECONDS = 330.0
 
 
 def create_app(
-    engine: Engine, *, close_engine: bool = True, keys: Mapping[str, str] | None = None
+    engine: Engine,
+    *,
+    close_engine: bool = True,
+    keys: Mapping[str, str] | None = None,
+    routes: Sequence[InvokeRoute] = (),
 ) -> Starlette:
     """The application over ``engine`` (started with the app, closed with it). With ``keys``
-    (access key id to secret), every API request's SigV4 signature is checked."""
+    (access key id to secret), every API request's SigV4 signature is checked; ``routes``
+    (the configuration's ``[[route]]`` tables) run synchronous workflows as ``/invoke`` does."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -63,9 +69,17 @@ def create_app(
             Route("/", aws, methods=["POST"]),
             Route("/invoke/{name:path}", invoke, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
+            *(_route(engine, route) for route in routes),
         ],
         lifespan=lifespan,
     )
+
+
+def _route(engine: Engine, route: InvokeRoute) -> Route:
+    async def routed(request: Request) -> Response:
+        return await _routed(engine, route, request)
+
+    return Route(route.path, routed, methods=[route.method])
 
 
 async def _answer(engine: Engine, request: Request, keys: Mapping[str, str] | None) -> Response:
@@ -107,22 +121,38 @@ async def _start_sync(engine: Engine, parameters: dict[str, Any]) -> dict[str, A
         name=parameters.get("name"),
     )
     write = await asyncio.wait_for(asyncio.wrap_future(started.ending), SYNC_LIMIT_SECONDS)
-    result = await run_in_threadpool(engine.end_sync_execution, started, write)
+    result = engine.end_sync_execution(started, write)  # it does not block
     return sync_result(result, parameters.get("traceHeader"))
 
 
 async def _invoke(engine: Engine, request: Request) -> Response:
-    """``POST /invoke/<name>``: the body is the input, the answer the output (200), or the
-    error and cause (a failure 500... see ``invoke_status``)."""
-    name = request.path_params["name"]
+    """``POST /invoke/<name>``: the body is the input."""
+    body = await request.body()
+    return await _run_sync(engine, request.path_params["name"], lambda: text_of(body) or None)
+
+
+async def _routed(engine: Engine, route: InvokeRoute, request: Request) -> Response:
+    """A route of the configuration: the body is the input, or else the path parameters and
+    query string (``routes.input_of``)."""
+    body = await request.body()
+    parameters = {key: str(value) for key, value in request.path_params.items()}
+    query = list(request.query_params.multi_items())
+    return await _run_sync(engine, route.state_machine, lambda: input_of(body, parameters, query))
+
+
+async def _run_sync(
+    engine: Engine, name: str, input_of_request: Callable[[], str | None]
+) -> Response:
+    """Run ``name`` (a state machine's name, ``name:alias`` or an ARN) synchronously; the
+    answer is its output (200), or the error and cause with ``INVOKE_STATUS``."""
     try:
-        body = await request.body()
+        text = input_of_request()
         machine = engine.state_machine_arn_of(name)
         started = await run_in_threadpool(
-            engine.begin_sync_execution, machine, body.decode() if body.strip() else None
+            engine.begin_sync_execution, machine, text if text and text.strip() else None
         )
         write = await asyncio.wait_for(asyncio.wrap_future(started.ending), SYNC_LIMIT_SECONDS)
-        result = await run_in_threadpool(engine.end_sync_execution, started, write)
+        result = engine.end_sync_execution(started, write)
     except EngineError as error:
         status = 404 if error.code == "StateMachineDoesNotExist" else 400
         return _json({"error": error.code, "cause": error.message}, status)

@@ -18,6 +18,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from stepline.cli.errors import UsageError
+
 DEFAULT_PORT = 8083
 """Step Functions Local's port: clients configured for it find Stepline unchanged."""
 DEFAULT_HOST = "127.0.0.1"
@@ -58,6 +60,21 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=serve)
 
 
+CONFIG_KEYS = (
+    "host",
+    "port",
+    "database",
+    "data_dir",
+    "functions",
+    "node",
+    "log_level",
+    "access_key",
+    "time_skipping",
+    "route",
+)
+"""What a configuration file may set: every option, and ``[[route]]`` tables."""
+
+
 def settings_of(arguments: argparse.Namespace) -> dict[str, Any]:
     """The options: the command line's, over the configuration file's, over the defaults."""
     settings: dict[str, Any] = {}
@@ -65,7 +82,13 @@ def settings_of(arguments: argparse.Namespace) -> dict[str, Any]:
         try:
             settings = tomllib.loads(arguments.config.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-            raise SystemExit(f"stepline serve: cannot read {arguments.config}: {error}") from None
+            raise UsageError(f"cannot read {arguments.config}: {error}") from None
+        unknown = sorted(set(settings) - set(CONFIG_KEYS))
+        if unknown:
+            raise UsageError(
+                f"{arguments.config}: unknown option {unknown[0]!r} "
+                f"(options: {', '.join(CONFIG_KEYS)})"
+            )
     options = (
         "host",
         "port",
@@ -112,6 +135,7 @@ def serve(arguments: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
     from stepline.api.app import create_app  # noqa: PLC0415
+    from stepline.api.routes import RouteError, routes_of  # noqa: PLC0415
     from stepline.api.sigv4 import parse_keys  # noqa: PLC0415
     from stepline.cli.run import load_functions  # noqa: PLC0415
     from stepline.engine import Engine, EngineError  # noqa: PLC0415
@@ -119,6 +143,10 @@ def serve(arguments: argparse.Namespace) -> int:
     from stepline.store import StoreError  # noqa: PLC0415
 
     settings = settings_of(arguments)
+    try:
+        routes = routes_of(settings.get("route"))
+    except RouteError as error:
+        raise UsageError(f"{arguments.config}: {error}") from None
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines())
     logging.basicConfig(level=settings["log_level"].upper(), handlers=[handler], force=True)
@@ -143,8 +171,10 @@ def serve(arguments: argparse.Namespace) -> int:
         log.info("time skipping: the clock jumps over waits whenever nothing runs")
     if keys:
         log.info("requests must be signed with one of %d access keys", len(keys))
+    for route in routes:
+        log.info("route: %s %s runs %s", route.method, route.path, route.state_machine)
     config = uvicorn.Config(
-        create_app(engine, keys=keys),
+        create_app(engine, keys=keys, routes=routes),
         host=settings["host"],
         port=int(settings["port"]),
         log_config=None,
