@@ -58,6 +58,9 @@ class SqlBase:
     claim_lock = ""
     """What the claim's SELECT appends to lock the executions it picks, skipping those another
     transaction holds (PostgreSQL's ``FOR UPDATE OF e SKIP LOCKED``)."""
+    local_reads = False
+    """Whether a read is a local file's, never a wait on another machine (SQLite's, in WAL
+    mode, never waits for writers either): a server may then make it on its event loop."""
 
     # Dialect hooks ------------------------------------------------------------------------
 

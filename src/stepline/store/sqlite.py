@@ -45,6 +45,7 @@ def writer_lock(path: str) -> threading.RLock:
 
 class SqliteStore(SqlStore):
     dialect = "sqlite"
+    local_reads = True
 
     def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
         if synchronous not in SYNCHRONOUS:
