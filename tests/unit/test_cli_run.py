@@ -186,3 +186,18 @@ def test_a_substitution_without_equals_sign_is_a_usage_error(
     assert capsys.readouterr().err == (
         "stepline run: --substitution needs NAME=VALUE, got 'JUSTNAME'\n"
     )
+
+
+def test_an_activity_task_says_it_needs_a_server(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    activity = "arn:aws:states:us-east-1:123456789012:activity:pack"
+    definition = {
+        "StartAt": "W",
+        "States": {"W": {"Type": "Task", "Resource": activity, "End": True}},
+    }
+    assert main(["run", write(tmp_path, definition)]) == 1
+    error, cause = capsys.readouterr().err.splitlines()
+    assert error == "FAILED: States.Runtime"
+    assert f"activity {activity} in an execution run in-process" in cause
+    assert "stepline serve" in cause

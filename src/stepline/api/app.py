@@ -32,6 +32,10 @@ from stepline.engine import Engine, EngineError
 log = logging.getLogger("stepline.api")
 T = TypeVar("T")
 
+AT_HAND = frozenset({"DescribeExecution", "DescribeStateMachine", "DescribeMapRun"})
+"""Actions that read a row or two and nothing more: made on the event loop when the store's
+reads are local (``_at_hand``), as a client polling an execution makes them many times."""
+
 SYNC_LIMIT_SECONDS = 330.0
 """How long a synchronous call waits at most (an Express execution ends within 300 s)."""
 
@@ -111,6 +115,8 @@ async def _perform(engine: Engine, action: str, parameters: dict[str, Any]) -> d
     perform = ACTIONS.get(action)
     if perform is None:
         raise ApiError("UnknownOperationException", f"Unknown operation {action}")
+    if action in AT_HAND:
+        return await _at_hand(engine, perform, engine, parameters)
     return await run_in_threadpool(perform, engine, parameters)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
-from stepline.asl.errors import StatesError
+from stepline.asl.errors import StatesError, TaskError
 from stepline.asl.scope import JSON
 from stepline.runtime.clock import Clock
 from stepline.runtime.effects import (
@@ -37,6 +37,7 @@ from stepline.runtime.effects import (
 )
 from stepline.runtime.frame import Execution
 from stepline.runtime.functions import FunctionRegistry
+from stepline.runtime.resources import is_activity
 
 POOL_WORKERS = 64
 
@@ -141,6 +142,13 @@ class _Driver:
 
     def _work(self, effect: Dispatch) -> JSON:
         execution = self.execution
+        if is_activity(effect.resource):
+            raise TaskError(
+                "States.Runtime",
+                f"No worker can take the tasks of activity {effect.resource} in an execution "
+                "run in-process: run it on a server (stepline serve), whose workers poll for "
+                "them with GetActivityTask",
+            )
         return self.run.functions.perform(
             effect.resource,
             effect.parameters,
