@@ -18,13 +18,8 @@ from typing import Any
 
 import pytest
 
-from stepline.conformance.cases import Case, load_cases
-from stepline.conformance.runner import (
-    FROZEN_NOW,
-    STATE_MACHINE_NAME,
-    compare_execution,
-    normalise_history,
-)
+from stepline.conformance.cases import FROZEN_NOW, Case, load_cases
+from stepline.conformance.runner import STATE_MACHINE_NAME, compare_execution, normalise_history
 from stepline.conformance.substitutions import Names
 from stepline.engine import Engine, EngineError
 from stepline.runtime import FakeClock

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from stepline.conformance.cases import is_target, load_cases
+from stepline.conformance.outcomes import CaseResult
 from stepline.conformance.remote_cases import Endpoint
-from stepline.conformance.runner import CaseResult, run_case
+from stepline.conformance.runner import run_case
 from tests.e2e.server import Server, running_server
 
 # Cases whose outcome through a server differs from in-process, with why.

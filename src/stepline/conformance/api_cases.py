@@ -1,8 +1,10 @@
-"""Cases that are not a StartExecution history: definition checks, API errors, Express runs.
+"""Cases that are not an execution: definition checks and the requests AWS refused.
 
 ``validate_definition`` and CreateStateMachine's ``InvalidDefinition`` are judged with the ASL
-validator; other API errors belong to the API layer and are skipped with the operation named.
-Express runs (synchronous, or asynchronous as seen in the logs) compare status and result.
+validator; a refused TestState or StartExecution input goes to ``test_state_cases`` or
+``input_cases``; other API errors belong to the API layer and are skipped with the operation
+named. Express runs (synchronous, or asynchronous as seen in the logs) are executions: the
+runner runs them.
 """
 
 from __future__ import annotations
@@ -14,19 +16,18 @@ from stepline.asl.definitions import (
     load_definition,
     validate_definition,
 )
+from stepline.conformance import input_cases, test_state_cases
 from stepline.conformance.cases import Case
 from stepline.conformance.comparison import first_difference
-from stepline.conformance.runner import SkipCase, run_execution_case
+from stepline.conformance.outcomes import SkipCase
 
 
-def run_api_case(case: Case, mode: str = "memory", endpoint: Any = None) -> str | None:
+def run_api_case(case: Case, endpoint: Any = None) -> str | None:
     """Judge one case whose kind is not an execution; returns a difference or None."""
     if case.kind == "validate_definition":
         return _validate_definition_case(case)
     if case.kind == "api_error":
         return _api_error_case(case, endpoint)
-    if case.kind in ("sync_execution", "express_async"):
-        return run_execution_case(case, mode, endpoint)
     raise SkipCase(f"kind {case.kind} is not run by Stepline")
 
 
@@ -73,12 +74,8 @@ def _api_error_case(case: Case, endpoint: Any) -> str | None:
     expected = case.record.get("expected_error") or {}
     operation = case.record.get("operation")
     if operation == "test_state":
-        from stepline.conformance import test_state_cases  # noqa: PLC0415
-
         return test_state_cases.run_test_state_case(case, endpoint)
     if operation == "start_execution" and expected.get("code") == "InvalidExecutionInput":
-        from stepline.conformance import input_cases  # noqa: PLC0415
-
         return input_cases.run_invalid_input_case(case, endpoint)
     if operation != "create_state_machine" or expected.get("code") != "InvalidDefinition":
         raise SkipCase(f"API error {expected.get('code')} of {operation}: not a definition check")

@@ -9,8 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+FROZEN_NOW = datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
+"""The instant the harness froze "now" while recording: cases run on a fake clock started here,
+so inputs derived from "now" need no shifting."""
 
 KINDS = (
     "execution",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from stepline.conformance.runner import CaseResult
+from stepline.conformance.outcomes import CaseResult
 
 HEADER = (
     "# Conformance cases Stepline is known to fail; one case id per line.\n"

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from stepline.conformance.runner import CaseResult
+from stepline.conformance.outcomes import CaseResult
 
 OUTCOMES = ("passed", "failed", "skipped")
 

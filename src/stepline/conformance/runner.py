@@ -11,11 +11,10 @@ import dataclasses
 import importlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from stepline.conformance.cases import Case
+from stepline.conformance import api_cases, test_state_cases
+from stepline.conformance.cases import FROZEN_NOW, Case
 from stepline.conformance.comparison import (
     compare_histories,
     first_difference,
@@ -23,9 +22,9 @@ from stepline.conformance.comparison import (
     state_inputs,
 )
 from stepline.conformance.functions import handler_for, unsupported_handlers
+from stepline.conformance.outcomes import CaseResult, SkipCase
 from stepline.conformance.substitutions import Names, Substitutions
 
-FROZEN_NOW = datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
 STATE_MACHINE_NAME = "statemachine_stepline"
 DEFAULT_EXECUTION_NAME = "stepline-execution"
 PARALLEL_TRANSFORMER = "SfnNoneRecursiveParallelTransformer"
@@ -35,22 +34,8 @@ TERMINAL_DETAILS = {
     "ExecutionTimedOut": "executionTimedOutEventDetails",
     "ExecutionAborted": "executionAbortedEventDetails",
 }
-
-
-@dataclass(frozen=True)
-class CaseResult:
-    """One case's outcome: ``passed``, ``failed`` or ``skipped``, with why for the last two."""
-
-    case_id: str
-    kind: str
-    outcome: str
-    detail: str = ""
-    features: tuple[str, ...] = field(default=())
-
-
-class SkipCase(Exception):
-    """Raised while preparing a case Stepline cannot run; the message is the reason."""
-
+# Kinds whose execution runs here and is compared by status, result and (recorded) history.
+_EXECUTION_KINDS = ("execution", "execution_output_only", "sync_execution", "express_async")
 
 MODES = ("memory", "checkpoint", "engine")
 """How executions run: ``memory`` keeps each run in memory from start to end; ``checkpoint``
@@ -102,20 +87,15 @@ def feature_labels(case: Case) -> tuple[str, ...]:
 def _run_by_kind(case: Case, mode: str, endpoint: Any) -> str | None:
     """Dispatch on the case's kind; returns a difference or None."""
     if case.kind == "test_state":
-        # test_state_cases builds on this module's constants, hence the late import. It judges
-        # the case's needs itself: only the tested state's own (unmocked) work matters.
-        from stepline.conformance import test_state_cases  # noqa: PLC0415
-
+        # TestState judges the case's needs itself: only the tested state's own (unmocked) work
+        # matters.
         return test_state_cases.run_test_state_case(case)
     missing = case.missing_services()
     if missing:
         raise SkipCase(f"needs services Stepline does not provide: {', '.join(missing)}")
-    if case.kind in ("execution", "execution_output_only"):
+    if case.kind in _EXECUTION_KINDS:
         return run_execution_case(case, mode, endpoint)
-    # api_cases builds on this module's execution runner, hence the late import.
-    from stepline.conformance import api_cases  # noqa: PLC0415
-
-    return api_cases.run_api_case(case, mode, endpoint)
+    return api_cases.run_api_case(case, endpoint)
 
 
 def run_execution_case(case: Case, mode: str = "memory", endpoint: Any = None) -> str | None:

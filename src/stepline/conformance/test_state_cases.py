@@ -20,9 +20,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from stepline.conformance.cases import Case
+from stepline.conformance.cases import FROZEN_NOW, Case
 from stepline.conformance.comparison import first_difference
-from stepline.conformance.runner import FROZEN_NOW, SkipCase
+from stepline.conformance.outcomes import SkipCase
 from stepline.conformance.substitutions import Names, Substitutions
 
 EXECUTION_NAME = "stepline-test-state-execution"

@@ -2,7 +2,8 @@
 
 States in nested machines inherit the top-level query language, not their Map's or Parallel's
 (AWS rejects a JSONata-only field inside a JSONata Map of a JSONPath machine), so the top-level
-language travels down with the walk.
+language travels down with the walk. The walk recurses through ``states`` and ``map_parallel``
+without their importing this module: ``check_state`` is handed ``check_nested_machine``.
 """
 
 from __future__ import annotations
@@ -81,7 +82,14 @@ def _check_machine(report: Report, location: str, machine: Mapping[str, Any]) ->
         report.empty(child(location, "States"))
     for name, body in states.items():
         state_location = child(child(location, "States"), name)
-        check_state(report, state_location, name, body, report.root_language)
+        check_state(
+            report,
+            state_location,
+            name,
+            body,
+            report.root_language,
+            check_nested_machine=check_nested_machine,
+        )
     if isinstance(start_at, str) and states:
         check_transitions(report, location, start_at, states)
 

@@ -1,8 +1,13 @@
-"""Parallel and Map states: branches, item processors, and the Map's many item fields."""
+"""Parallel and Map states: branches, item processors, and the Map's many item fields.
+
+A branch or an item processor is a state machine of its own, whose states may nest machines in
+turn; the check for one is passed in (``machine`` supplies it), so this module needs no import of
+the machine-level checks that use it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from stepline.asl.validation.expressions import (
@@ -21,12 +26,19 @@ _LABEL_FORBIDDEN = frozenset(' \t\n\r\f\v<>{}[]?*"#%\\^|~`$&,;:/')
 _PROCESSOR_MODES = ("INLINE", "DISTRIBUTED")
 _EXECUTION_TYPES = ("STANDARD", "EXPRESS")
 
+NestedMachineCheck = Callable[[Report, str, object, str], None]
+"""Checks a machine nested in a state, given its location and the field holding it."""
 
-def check_parallel(report: Report, location: str, body: Mapping[str, Any], language: str) -> None:
+
+def check_parallel(
+    report: Report,
+    location: str,
+    body: Mapping[str, Any],
+    language: str,
+    check_nested_machine: NestedMachineCheck,
+) -> None:
     """Parallel: a non-empty array of branches, each a state machine of its own."""
     del language  # branches' states inherit the top-level language, not the Parallel's
-    from stepline.asl.validation.machine import check_nested_machine  # noqa: PLC0415
-
     if "Branches" not in body:
         report.required(location, ["Branches"])
         return
@@ -41,9 +53,13 @@ def check_parallel(report: Report, location: str, body: Mapping[str, Any], langu
         check_nested_machine(report, index(where, position), branch, "Branches")
 
 
-def check_map(report: Report, location: str, body: Mapping[str, Any], language: str) -> None:
-    from stepline.asl.validation.machine import check_nested_machine  # noqa: PLC0415
-
+def check_map(
+    report: Report,
+    location: str,
+    body: Mapping[str, Any],
+    language: str,
+    check_nested_machine: NestedMachineCheck,
+) -> None:
     exclusive(report, location, body, "Iterator", "ItemProcessor")
     exclusive(report, location, body, "ItemSelector", "Parameters")
     processor_field = "ItemProcessor" if "ItemProcessor" in body else "Iterator"

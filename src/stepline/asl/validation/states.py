@@ -17,6 +17,7 @@ from stepline.asl.validation.expressions import (
     check_payload,
     check_result_path,
 )
+from stepline.asl.validation.map_parallel import NestedMachineCheck
 from stepline.asl.validation.report import INVALID_STATE_NAME, Report, child
 
 STATE_TYPES = ("Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map")
@@ -60,13 +61,27 @@ _TYPE_CHECKS: Mapping[str, Callable[[Report, str, Mapping[str, Any], str], None]
     "Wait": fields.check_wait,
     "Task": fields.check_task,
     "Choice": choice.check_choice,
+}
+# The state types that hold state machines, checked with the nested-machine check passed in.
+_NESTING_CHECKS: Mapping[
+    str, Callable[[Report, str, Mapping[str, Any], str, NestedMachineCheck], None]
+] = {
     "Parallel": map_parallel.check_parallel,
     "Map": map_parallel.check_map,
 }
 
 
-def check_state(report: Report, location: str, name: str, body: object, language: str) -> None:
-    """All the rules for one state, given the query language it inherits."""
+def check_state(
+    report: Report,
+    location: str,
+    name: str,
+    body: object,
+    language: str,
+    *,
+    check_nested_machine: NestedMachineCheck,
+) -> None:
+    """All the rules for one state, given the query language it inherits and the check for the
+    machines a Parallel or Map state nests."""
     if len(name) > MAX_STATE_NAME_LENGTH:
         report.add(
             location,
@@ -90,7 +105,10 @@ def check_state(report: Report, location: str, name: str, body: object, language
     _check_field_names(report, location, body, state_type, own_language)
     _check_flow(report, location, body, state_type)
     _check_io(report, location, body, own_language)
-    _TYPE_CHECKS.get(state_type, _no_more_checks)(report, location, body, own_language)
+    if state_type in _NESTING_CHECKS:
+        _NESTING_CHECKS[state_type](report, location, body, own_language, check_nested_machine)
+    else:
+        _TYPE_CHECKS.get(state_type, _no_more_checks)(report, location, body, own_language)
     if "Retry" in FIELDS[state_type]:
         retry_catch.check_retry_catch(report, location, body, own_language)
 
