@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +27,7 @@ from stepline.engine import (
 )
 from stepline.engine.errors import TaskTimedOut
 from stepline.runtime import FakeClock, FunctionRegistry
+from stepline.store import Claim, NewWakeup, Wakeup
 
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:"
 
@@ -519,3 +521,83 @@ def test_jittered_back_offs_run_to_the_end_on_a_fake_clock(store_url: str) -> No
         runner.join(timeout=60)
         assert not runner.is_alive(), "run_until_idle is stuck on a back-off"
         assert {engine.describe_execution(arn)["status"] for arn in arns} == {"FAILED"}
+
+
+# A start this node owns from the beginning ---------------------------------------------------
+
+PASSING = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+
+
+def test_a_started_execution_is_stepped_by_its_node_without_a_claim(engine: Engine) -> None:
+    machine = engine.register_state_machine("handed", PASSING)
+    engine.start()
+    arn = engine.start_execution(machine, '{"a": 1}')
+    record = engine.store.execution(arn)
+    assert record is not None
+    assert record.owner == engine.node  # owned before any claim
+    assert engine.wait(arn, timeout=30)["status"] == "SUCCEEDED"
+    assert types_of(engine, arn) == [
+        "ExecutionStarted",
+        "PassStateEntered",
+        "PassStateExited",
+        "ExecutionSucceeded",
+    ]
+
+
+WAITING = json.dumps(
+    {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 10, "End": True}}}
+)
+
+
+def _owned_start(
+    engine: Engine, name: str, definition: str = PASSING, input_text: str = "{}"
+) -> tuple[str, Claim]:
+    """An execution created as a running node creates one, with the claim it hands its loop."""
+    machine = engine.register_state_machine(name, definition)
+    target = engine.targets.target(machine)
+    new, events = engine._new_execution(target, input_text, None, None)
+    execution_id, wakeup_id = engine.store.create_owned_execution(
+        new, NewWakeup("start", new.start_date), events, engine.node
+    )
+    start = Wakeup(wakeup_id, execution_id, "start", new.start_date)
+    return new.arn, Claim(execution_id, 0, "RUNNING", new.definition_id, new.type, [start])
+
+
+def test_a_handed_start_also_claimed_from_the_store_starts_once(engine: Engine) -> None:
+    arn, claim = _owned_start(engine, "both-ways")
+    engine.loop.hand(claim)
+    engine.run_until_idle()  # the step claims it from the store too
+    assert types_of(engine, arn).count("PassStateEntered") == 1
+    assert engine.describe_execution(arn)["status"] == "SUCCEEDED"
+
+
+def test_a_handed_start_taken_after_the_store_stepped_it_is_left_out(engine: Engine) -> None:
+    arn, claim = _owned_start(engine, "late-hand", WAITING)
+    engine.step()  # claimed from the store: started, now waiting
+    assert types_of(engine, arn)[-1] == "WaitStateEntered"
+    engine.loop.cache.drop(claim.execution_id)  # as if it had left the cache (cache_size=0)
+    engine.loop.hand(claim)  # the hand comes late, at version 0
+    engine.step()
+    assert types_of(engine, arn)[-1] == "WaitStateEntered"
+    engine.run_until_idle()
+    assert types_of(engine, arn).count("WaitStateEntered") == 1
+    assert engine.describe_execution(arn)["status"] == "SUCCEEDED"
+    assert_contiguous(events_of(engine, arn))
+    assert engine.check_replay(arn) is None
+
+
+def test_a_late_hand_beside_an_answer_keeps_the_answer(engine: Engine) -> None:
+    """The hand comes after the store's claim started the execution, in the same step as the
+    answer of the Task it began: the stale start is dropped, the answer applied."""
+    definition = json.dumps({"StartAt": "T", "States": task("T", End=True)})
+    arn, claim = _owned_start(engine, "hand-and-answer", definition, '{"n": 2}')
+    engine.step()  # claimed from the store: the Task's work goes to a worker
+    assert types_of(engine, arn)[-1] == "LambdaFunctionScheduled"
+    deadline = time.monotonic() + 30
+    while not engine.loop.has_answers and time.monotonic() < deadline:
+        time.sleep(0.01)  # the worker's answer waits in the loop's inbox
+    engine.loop.cache.drop(claim.execution_id)
+    engine.loop.hand(claim)
+    engine.run_until_idle()
+    assert engine.describe_execution(arn)["status"] == "SUCCEEDED"
+    assert types_of(engine, arn).count("TaskStateEntered") == 1

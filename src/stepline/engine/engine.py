@@ -31,12 +31,14 @@ from stepline.runtime import start_execution
 from stepline.runtime.effects import TaskFailed, TaskHeartbeat, TaskSucceeded
 from stepline.runtime.transition import ExecutionRun
 from stepline.store import (
+    Claim,
     DuplicateExecution,
     EventRecord,
     ExecutionRecord,
     NewExecution,
     NewWakeup,
     StepWrite,
+    Wakeup,
 )
 from stepline.store.records import TERMINAL_STATUSES
 
@@ -124,8 +126,20 @@ class Engine(Node, Machines, Activities, MapRuns):
         """StartExecution with what AWS answers: the execution's ARN and start date."""
         target = self._target(state_machine_arn)
         new, events = self._new_execution(target, input, name, trace_header)
+        wakeup = NewWakeup("start", new.start_date)
         try:
-            self.store.create_execution(new, NewWakeup("start", new.start_date), events)
+            if self.running and target.definition.type == "STANDARD":
+                # This node's loop runs: it owns the execution from the start and takes it at
+                # its next step, without a claim's transaction (ADR 0010).
+                execution_id, wakeup_id = self.store.create_owned_execution(
+                    new, wakeup, events, self.node
+                )
+                start = Wakeup(wakeup_id, execution_id, "start", new.start_date)
+                self.loop.hand(
+                    Claim(execution_id, 0, "RUNNING", new.definition_id, new.type, [start])
+                )
+                return StartedExecution(new.arn, new.start_date)
+            self.store.create_execution(new, wakeup, events)
         except DuplicateExecution:
             raise errors.ExecutionAlreadyExists(new.arn) from None
         self.nudge()

@@ -122,6 +122,8 @@ class Loop:
         """Compiled plans by definition id (or why the definition does not compile)."""
         self._inbox: collections.deque[tuple[int, Signal]] = collections.deque()
         self._inbox_lock = threading.Lock()
+        self._handed: list[Claim] = []
+        """Executions this node started already owning them, not yet stepped (``hand``)."""
         self._uncertain: set[int] = set()
         """Executions of a batch whose commit may or may not have happened."""
         self.wake = threading.Event()
@@ -152,7 +154,19 @@ class Loop:
 
     @property
     def has_answers(self) -> bool:
-        return bool(self._inbox)
+        return bool(self._inbox) or bool(self._handed)
+
+    def hand(self, claim: Claim) -> None:
+        """An execution this node created already owning it (``create_owned_execution``):
+        the next step takes it as claimed, without a claim's transaction (from any thread)."""
+        with self._inbox_lock:
+            self._handed.append(claim)
+        self.wake.set()
+
+    def _take_handed(self) -> list[Claim]:
+        with self._inbox_lock:
+            handed, self._handed = self._handed, []
+        return handed
 
     # A step -------------------------------------------------------------------------------
 
@@ -165,6 +179,7 @@ class Loop:
         for execution_id, signal in answers:
             inputs[execution_id].append(Input("answer", signal=signal))
         versions: dict[int, int] = {}
+        handed = self._take_handed()
         try:
             if claim:
                 for claimed in self.store.claim(self.node, now, self.batch_size):
@@ -172,9 +187,10 @@ class Loop:
                         continue
                     inputs[claimed.execution_id].extend(Input.of(w) for w in claimed.wakeups)
                     versions[claimed.execution_id] = claimed.version
+            stale = self._handed_inputs(handed, inputs, versions)
             if not inputs:
                 return 0
-            batch = self._advance(inputs, versions, now)
+            batch = self._advance(inputs, versions, now, stale)
             lost = self.store.commit(self.node, batch.writes)
         except BaseException:
             # The batch may not have been committed, or may have been without this node
@@ -191,12 +207,33 @@ class Loop:
         self._after_commit(batch, lost)
         return len(batch.writes)
 
+    def _handed_inputs(
+        self, handed: list[Claim], inputs: dict[int, list[Input]], versions: dict[int, int]
+    ) -> dict[int, tuple[int, set[int]]]:
+        """Add the wake-ups of handed starts to ``inputs``; for each, the version it was
+        handed at and its wake-up ids (``_advance`` drops them if the version has moved)."""
+        handed_at: dict[int, tuple[int, set[int]]] = {}
+        for claimed in handed:
+            execution_id = claimed.execution_id
+            # Claimed from the store in this step as well (its wake-up was due), or stepped
+            # by this loop already (it is cached): what it brings was applied.
+            if execution_id in versions or self.cache.get(execution_id) is not None:
+                continue
+            inputs[execution_id].extend(Input.of(wakeup) for wakeup in claimed.wakeups)
+            handed_at[execution_id] = (claimed.version, {w.id for w in claimed.wakeups})
+        return handed_at
+
     def _advance(
-        self, inputs: dict[int, list[Input]], versions: dict[int, int], now: float
+        self,
+        inputs: dict[int, list[Input]],
+        versions: dict[int, int],
+        now: float,
+        handed: dict[int, tuple[int, set[int]]] | None = None,
     ) -> Batch:
         found_runs = self._runs(list(inputs), versions, now)
         batch = Batch()
-        for execution_id, items in inputs.items():
+        for execution_id, given in inputs.items():
+            items = given
             found = found_runs.get(execution_id)
             if found is None:
                 continue  # gone: nothing to advance
@@ -204,6 +241,13 @@ class Loop:
                 batch.writes.append(found)
                 continue
             run, version = found
+            if handed and execution_id in handed and handed[execution_id][0] != version:
+                # Handed, but stepped since (claimed from the store before the hand came, and
+                # dropped from the cache): its start was applied; other inputs still are.
+                ids = handed[execution_id][1]
+                items = [item for item in items if item.wakeup_id not in ids]
+                if not items:
+                    continue
             applied = apply(run, items, now)
             write, started = to_write(
                 run, applied, execution_id, version, now, new_child=self._new_child

@@ -131,7 +131,7 @@ class Node:
             if listen is not None:
                 listener = threading.Thread(
                     target=listen,
-                    args=(self.loop.wake, self._stopping),
+                    args=(_Nudger(self), self._stopping),
                     name="stepline-listen",
                     daemon=True,
                 )
@@ -174,11 +174,13 @@ class Node:
         now = self._now()
         self._maintain()
         moved = self._step_express(now)
-        claim = self.loop.wake.is_set() or now >= self._poll_at
+        # Claim when asked (``nudge``, another node's announcement) or when the poll is due;
+        # a wake for answers or handed starts alone needs no claim's transaction.
+        claim = now >= self._poll_at
         self.loop.wake.clear()
         stepped = self.loop.step(now, claim=claim)
         self._flush_express()
-        if claim:
+        if claim or stepped:  # a step may have set timers, due before the next poll
             due = self.store.next_due()
             self._poll_at = (
                 now + self.poll_seconds
@@ -388,6 +390,16 @@ class Node:
 
     def _now(self) -> float:
         return self.clock.now().timestamp()
+
+
+class _Nudger:
+    """What the PostgreSQL listener wakes: the node's ``nudge`` (claim at the next step)."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def set(self) -> None:
+        self.node.nudge()
 
 
 def _lock_single_node(path: str) -> IO[str] | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from psycopg import errors
@@ -134,7 +134,7 @@ class PostgresStore(SqlStore):
     def is_unique_violation(self, error: BaseException) -> bool:
         return isinstance(error, errors.UniqueViolation)
 
-    def listen(self, wake: threading.Event, stopping: threading.Event) -> None:
+    def listen(self, wake: Wakeable, stopping: threading.Event) -> None:
         """Set ``wake`` whenever another node announces work, until ``stopping`` is set;
         reconnects when the connection breaks."""
         while not stopping.is_set():
@@ -150,6 +150,12 @@ class PostgresStore(SqlStore):
 
     def close(self) -> None:
         self.pool.close()
+
+
+class Wakeable(Protocol):
+    """What ``listen`` wakes: an event, or a node's nudge."""
+
+    def set(self) -> None: ...
 
 
 def _safe(url: str) -> str:

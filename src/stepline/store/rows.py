@@ -110,6 +110,30 @@ class Rows(SqlBase):
             raise
         return execution_id
 
+    def create_owned_execution(
+        self, new: NewExecution, wakeup: NewWakeup, events: Sequence[EventRecord], owner: str
+    ) -> tuple[int, int]:
+        """Insert a RUNNING execution owned by ``owner`` from the start, with its first events
+        and the wake-up that starts it: (the execution's id, the wake-up's id), which that
+        node's loop takes without claiming them (other nodes leave owned executions alone)."""
+        try:
+            with self.transaction() as cursor:
+                execution_id = self._insert_execution(cursor, new, events)
+                self._run(
+                    cursor, "UPDATE executions SET owner = ? WHERE id = ?", (owner, execution_id)
+                )
+                row = self._run(
+                    cursor,
+                    "INSERT INTO wakeups (execution_id, key, kind, due, body) "
+                    "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                    (execution_id, wakeup.key, wakeup.kind, wakeup.due, wakeup.body),
+                ).fetchone()
+        except Exception as error:
+            if self.is_unique_violation(error):
+                raise DuplicateExecution(new.arn) from None
+            raise
+        return execution_id, int(row[0])
+
     def create_executions(
         self, batch: Sequence[tuple[NewExecution, Sequence[EventRecord]]], wakeup: NewWakeup
     ) -> list[int]:
