@@ -82,7 +82,8 @@ def _route(position: int, table: Any) -> InvokeRoute:
         raise RouteError(
             f"{where}: path parameters must be distinct names in braces ({{order_id}}): {path}"
         )
-    if _PARAMETER.sub("", path).count("{") or _PARAMETER.sub("", path).count("}"):
+    outside = _PARAMETER.sub("", path)
+    if "{" in outside or "}" in outside:
         raise RouteError(f"{where}: unbalanced braces in path {path}")
     if not isinstance(machine, str) or not machine:
         raise RouteError(f"{where}: state_machine must name a state machine (name, name:alias)")

@@ -74,6 +74,8 @@ CONFIG_KEYS = (
     "route",
 )
 """What a configuration file may set: every option, and ``[[route]]`` tables."""
+COMMAND_LINE_KEYS = tuple(key for key in CONFIG_KEYS if key != "route")
+"""The options the command line may set too (it wins over the file)."""
 
 
 def settings_of(arguments: argparse.Namespace) -> dict[str, Any]:
@@ -90,17 +92,7 @@ def settings_of(arguments: argparse.Namespace) -> dict[str, Any]:
                 f"{arguments.config}: unknown option {unknown[0]!r} "
                 f"(options: {', '.join(CONFIG_KEYS)})"
             )
-    options = (
-        "host",
-        "port",
-        "database",
-        "data_dir",
-        "functions",
-        "node",
-        "log_level",
-        "time_skipping",
-    )
-    for key in (*options, "access_key"):
+    for key in COMMAND_LINE_KEYS:
         value = getattr(arguments, key)
         if value is not None:
             settings[key] = value
