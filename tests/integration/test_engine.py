@@ -27,7 +27,7 @@ from stepline.engine import (
 )
 from stepline.engine.errors import TaskTimedOut
 from stepline.runtime import FakeClock, FunctionRegistry
-from stepline.store import Claim, NewWakeup, Wakeup
+from stepline.store import Claim, NewWakeup, StoreError, Wakeup
 
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:"
 
@@ -528,20 +528,102 @@ def test_jittered_back_offs_run_to_the_end_on_a_fake_clock(store_url: str) -> No
 PASSING = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
 
 
-def test_a_started_execution_is_stepped_by_its_node_without_a_claim(engine: Engine) -> None:
-    machine = engine.register_state_machine("handed", PASSING)
+def test_a_start_on_a_running_node_is_stepped_before_it_is_answered(engine: Engine) -> None:
+    """A one-state execution has ended, history and all, when StartExecution returns: its
+    start was applied and committed with the execution (ADR 0011)."""
+    machine = engine.register_state_machine("stepped", PASSING)
     engine.start()
     arn = engine.start_execution(machine, '{"a": 1}')
-    record = engine.store.execution(arn)
-    assert record is not None
-    assert record.owner == engine.node  # owned before any claim
-    assert engine.wait(arn, timeout=30)["status"] == "SUCCEEDED"
+    described = engine.describe_execution(arn)
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == {"a": 1}
     assert types_of(engine, arn) == [
         "ExecutionStarted",
         "PassStateEntered",
         "PassStateExited",
         "ExecutionSucceeded",
     ]
+    assert engine.store.next_due() is None  # no start wake-up was left behind
+    assert engine.check_replay(arn) is None  # the start is in the journal
+
+
+def _double_on_a_running_node(engine: Engine, name: str, n: int) -> str:
+    """Start a one-Task execution (``double``) with the loop running; its ARN once it ended."""
+    definition = json.dumps({"StartAt": "T", "States": task("T", End=True)})
+    machine = engine.register_state_machine(name, definition)
+    engine.start()
+    arn = engine.start_execution(machine, json.dumps({"n": n}))
+    assert engine.wait(arn, timeout=30)["status"] == "SUCCEEDED"
+    assert json.loads(engine.describe_execution(arn)["output"]) == 2 * n
+    return arn
+
+
+def test_a_stepped_start_that_awaits_work_has_it_dispatched_once(
+    engine: Engine,
+) -> None:
+    arn = _double_on_a_running_node(engine, "stepped-task", 21)
+    types = types_of(engine, arn)
+    assert types.count("LambdaFunctionScheduled") == 1
+    assert types.count("LambdaFunctionSucceeded") == 1
+    assert_contiguous(events_of(engine, arn))
+    assert engine.check_replay(arn) is None
+
+
+def test_a_stepped_start_that_waits_wakes_at_its_timer_not_at_the_poll(store_url: str) -> None:
+    """The timer its first step set is seen at once (the loop is nudged), although the loop
+    would not look at the store again for a minute."""
+    with Engine(store_url, poll_seconds=60) as engine:
+        machine = engine.register_state_machine("stepped-wait", waiting(1))
+        engine.start()
+        time.sleep(0.2)  # the loop has made its first poll: the next is a minute away
+        arn = engine.start_execution(machine, "{}")
+        record = engine.store.execution(arn)
+        assert record is not None
+        assert record.owner is None  # awaiting a timer only: any node may wake it
+        assert engine.wait(arn, timeout=20)["status"] == "SUCCEEDED"
+        assert types_of(engine, arn).count("WaitStateEntered") == 1
+
+
+def test_a_start_that_begins_child_executions_is_handed_to_the_loop(store_url: str) -> None:
+    fan = distributed("STANDARD")
+    processor = fan["States"]["Each"]["ItemProcessor"]
+    processor["StartAt"], processor["States"] = "Call", task("Call", End=True)
+    functions = FunctionRegistry({"double": double})
+    with Engine(store_url, functions=functions) as engine:
+        machine = engine.register_state_machine("stepped-fan", fan)
+        engine.start()
+        arn = engine.start_execution(machine, json.dumps([{"n": 1}, {"n": 2}]))
+        assert engine.wait(arn, timeout=30)["status"] == "SUCCEEDED"
+        assert json.loads(engine.describe_execution(arn)["output"]) == [2, 4]
+        assert types_of(engine, arn).count("MapRunStarted") == 1
+        assert_contiguous(events_of(engine, arn))
+
+
+def test_a_stepped_start_of_a_name_taken_writes_nothing(engine: Engine) -> None:
+    machine = engine.register_state_machine("stepped-twice", PASSING)
+    engine.start()
+    arn = engine.start_execution(machine, "{}", name="once")
+    with pytest.raises(ExecutionAlreadyExists):
+        engine.start_execution(machine, '{"b": 2}', name="once")
+    assert json.loads(engine.describe_execution(arn)["output"]) == {}
+    assert types_of(engine, arn).count("ExecutionStarted") == 1
+
+
+def test_a_stepped_start_whose_commit_went_unheard_is_recovered(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit happened but its caller heard an error (a connection broken as the answer
+    came): the start stands, and the loop dispatches again the work that step queued."""
+    store = engine.store
+    create = store.create_stepped_execution
+
+    def committed_then_lost(*arguments: Any) -> Any:
+        create(*arguments)
+        raise StoreError("the connection broke as the commit was answered")
+
+    monkeypatch.setattr(store, "create_stepped_execution", committed_then_lost)
+    arn = _double_on_a_running_node(engine, "stepped-unheard", 4)
+    assert_contiguous(events_of(engine, arn))
 
 
 WAITING = json.dumps(
@@ -555,7 +637,7 @@ def _owned_start(
     """An execution created as a running node creates one, with the claim it hands its loop."""
     machine = engine.register_state_machine(name, definition)
     target = engine.targets.target(machine)
-    new, events = engine._new_execution(target, input_text, None, None)
+    new, events, _ = engine._new_execution(target, input_text, None, None)
     execution_id, wakeup_id = engine.store.create_owned_execution(
         new, NewWakeup("start", new.start_date), events, engine.node
     )

@@ -125,12 +125,15 @@ class Engine(Node, Machines, Activities, MapRuns):
     ) -> StartedExecution:
         """StartExecution with what AWS answers: the execution's ARN and start date."""
         target = self._target(state_machine_arn)
-        new, events = self._new_execution(target, input, name, trace_header)
-        wakeup = NewWakeup("start", new.start_date)
+        new, events, run = self._new_execution(target, input, name, trace_header)
         try:
             if self.running and target.definition.type == "STANDARD":
-                # This node's loop runs: it owns the execution from the start and takes it at
-                # its next step, without a claim's transaction (ADR 0010).
+                # This node's loop runs: the start is applied here and committed with the
+                # execution (ADR 0011); a start that begins child executions is handed to
+                # the loop, owned by this node from the start (ADR 0010).
+                if self.loop.start_stepped(new, events, run):
+                    return StartedExecution(new.arn, new.start_date)
+                wakeup = NewWakeup("start", new.start_date)
                 execution_id, wakeup_id = self.store.create_owned_execution(
                     new, wakeup, events, self.node
                 )
@@ -139,7 +142,7 @@ class Engine(Node, Machines, Activities, MapRuns):
                     Claim(execution_id, 0, "RUNNING", new.definition_id, new.type, [start])
                 )
                 return StartedExecution(new.arn, new.start_date)
-            self.store.create_execution(new, wakeup, events)
+            self.store.create_execution(new, NewWakeup("start", new.start_date), events)
         except DuplicateExecution:
             raise errors.ExecutionAlreadyExists(new.arn) from None
         self.nudge()
@@ -155,7 +158,7 @@ class Engine(Node, Machines, Activities, MapRuns):
         """Start many executions of one state machine in one transaction; their ARNs."""
         target = self._target(state_machine_arn)
         batch = [
-            self._new_execution(target, text, names[index] if names else None, None)
+            self._new_execution(target, text, names[index] if names else None, None)[:2]
             for index, text in enumerate(inputs)
         ]
         if not batch:
@@ -191,7 +194,8 @@ class Engine(Node, Machines, Activities, MapRuns):
 
     def _new_execution(
         self, target: Target, input_text: str | None, name: str | None, trace_header: str | None
-    ) -> tuple[NewExecution, list[EventRecord]]:
+    ) -> tuple[NewExecution, list[EventRecord], ExecutionRun]:
+        """A new execution's row and first events, and its run (its start not applied)."""
         text = _checked_input(input_text)
         if name is not None:
             arns.check_name(name)
@@ -214,7 +218,7 @@ class Engine(Node, Machines, Activities, MapRuns):
             alias_arn=target.alias_arn,
             trace_header=trace_header,
         )
-        return new, events
+        return new, events, run
 
     def _start_run(
         self, target: Target, text: str, name: str | None, *, synchronous: bool = False

@@ -25,7 +25,7 @@ from __future__ import annotations
 import collections
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -46,7 +46,14 @@ from stepline.runtime.effects import Dispatch, Signal, StartExecution
 from stepline.runtime.functions import FunctionRegistry
 from stepline.runtime.resources import is_activity
 from stepline.runtime.transition import ExecutionRun
-from stepline.store import Claim, NewExecution, SqlStore, StepWrite
+from stepline.store import (
+    Claim,
+    DuplicateExecution,
+    EventRecord,
+    NewExecution,
+    SqlStore,
+    StepWrite,
+)
 
 log = logging.getLogger("stepline.engine")
 
@@ -89,6 +96,17 @@ class RunCache:
 Submit = Callable[[int, Dispatch, str, str], None]
 
 
+@dataclass(frozen=True, slots=True)
+class Adopted:
+    """An execution started and stepped by another thread (``start_stepped``), for the loop
+    to take on: its run to cache and the work it dispatched; with no run, it is recovered
+    (the commit that created it may or may not have happened when the caller heard)."""
+
+    execution_id: int
+    cached: Cached | None
+    dispatches: list[Dispatch]
+
+
 @dataclass(slots=True)
 class Batch:
     """What one step advanced: its writes, runs, work to dispatch, executions recovering."""
@@ -124,6 +142,8 @@ class Loop:
         self._inbox_lock = threading.Lock()
         self._handed: list[Claim] = []
         """Executions this node started already owning them, not yet stepped (``hand``)."""
+        self._adopted: list[Adopted] = []
+        """Executions stepped by the thread that started them, for the loop to take on."""
         self._uncertain: set[int] = set()
         """Executions of a batch whose commit may or may not have happened."""
         self.wake = threading.Event()
@@ -133,6 +153,8 @@ class Loop:
         """Offered every claim first: True when it was an Express execution, run elsewhere."""
         self.activity_queued: Callable[[str], None] = lambda activity_arn: None
         """Told, after the commit, of every activity that got a new task to hand out."""
+        self.timers_set: Callable[[], None] = lambda: None
+        """Told when a start stepped outside the loop (``start_stepped``) set timers."""
 
     # The inbox ----------------------------------------------------------------------------
 
@@ -154,7 +176,7 @@ class Loop:
 
     @property
     def has_answers(self) -> bool:
-        return bool(self._inbox) or bool(self._handed)
+        return bool(self._inbox) or bool(self._handed) or bool(self._adopted)
 
     def hand(self, claim: Claim) -> None:
         """An execution this node created already owning it (``create_owned_execution``):
@@ -163,10 +185,62 @@ class Loop:
             self._handed.append(claim)
         self.wake.set()
 
-    def _take_handed(self) -> list[Claim]:
+    def _take_handed(self) -> tuple[list[Claim], list[Adopted]]:
         with self._inbox_lock:
             handed, self._handed = self._handed, []
-        return handed
+            adopted, self._adopted = self._adopted, []
+        return handed, adopted
+
+    def _adopt(self, adopted: Adopted) -> None:
+        with self._inbox_lock:
+            self._adopted.append(adopted)
+        self.wake.set()
+
+    # A start stepped where it is made -------------------------------------------------------
+
+    def start_stepped(
+        self, new: NewExecution, events: Sequence[EventRecord], run: ExecutionRun
+    ) -> bool:
+        """Apply a new Standard execution's start at once, in the calling thread, and commit
+        the execution with its first step (ADR 0011): one transaction instead of two, and an
+        execution that needs no outside work has ended when its start is answered. False,
+        with nothing written, when that step starts child executions (a distributed Map):
+        their records need transactions of their own, so the caller hands the start to the
+        loop (``hand``), and ``run`` is dropped. From any thread."""
+        now = new.start_date
+        applied = apply(run, [Input("start")], now)
+        if any(isinstance(effect, StartExecution) for effect in applied.effects):
+            return False
+        dispatches: list[Dispatch] = []
+
+        def write_of(execution_id: int) -> StepWrite:
+            write, started = to_write(run, applied, execution_id, 0, now, new_child=_no_child)
+            dispatches.extend(started)
+            return write
+
+        try:
+            execution_id, write = self.store.create_stepped_execution(
+                new, events, self.node, write_of
+            )
+        except DuplicateExecution:
+            raise
+        except Exception:
+            # The commit may have happened unheard of (a connection broken as it answered):
+            # if the execution is there, the loop recovers it (dispatching again the work
+            # its step queued) and the start stands.
+            found = self.store.execution(new.arn)
+            if found is None or found.start_date != new.start_date:
+                raise
+            self._adopt(Adopted(found.id, None, []))
+            return True
+        if run.finished:
+            self.ended(execution_id, write)
+            return True
+        if dispatches:
+            self._adopt(Adopted(execution_id, Cached(run, 1, new.definition_id), dispatches))
+        if write.new_wakeups:
+            self.timers_set()
+        return True
 
     # A step -------------------------------------------------------------------------------
 
@@ -179,7 +253,12 @@ class Loop:
         for execution_id, signal in answers:
             inputs[execution_id].append(Input("answer", signal=signal))
         versions: dict[int, int] = {}
-        handed = self._take_handed()
+        handed, adopted = self._take_handed()
+        for taken in adopted:
+            if taken.cached is None:
+                inputs[taken.execution_id].append(Input("recover"))
+            else:
+                self._take_on(taken, taken.cached)
         try:
             if claim:
                 for claimed in self.store.claim(self.node, now, self.batch_size):
@@ -206,6 +285,26 @@ class Loop:
         self._uncertain.clear()
         self._after_commit(batch, lost)
         return len(batch.writes)
+
+    def _take_on(self, adopted: Adopted, cached: Cached) -> None:
+        """Cache an adopted run (unless this loop stepped it since) and dispatch its work."""
+        execution_id = adopted.execution_id
+        if self.cache.get(execution_id) is None:
+            self.cache.put(execution_id, cached)
+        run = cached.run
+        self._dispatch(
+            execution_id, adopted.dispatches, run.execution.region, run.execution.account
+        )
+
+    def _dispatch(
+        self, execution_id: int, dispatches: Sequence[Dispatch], region: str, account: str
+    ) -> None:
+        """Hand committed work to this node's workers, or tell of new activity tasks."""
+        for dispatch in dispatches:
+            if is_activity(dispatch.resource):
+                self.activity_queued(dispatch.resource)  # a worker will ask for it
+            else:
+                self.submit(execution_id, dispatch, region, account)
 
     def _handed_inputs(
         self, handed: list[Claim], inputs: dict[int, list[Input]], versions: dict[int, int]
@@ -362,11 +461,7 @@ class Loop:
             if cached is not None:
                 cached.version = write.expected_version + 1
             region, account = run.execution.region, run.execution.account
-            for dispatch in batch.dispatches.get(execution_id, ()):
-                if is_activity(dispatch.resource):
-                    self.activity_queued(dispatch.resource)  # a worker will ask for it
-                else:
-                    self.submit(execution_id, dispatch, region, account)
+            self._dispatch(execution_id, batch.dispatches.get(execution_id, ()), region, account)
         recovering = [key for key in batch.recovering if key not in lost]
         for task in self.store.tasks(recovering):
             if is_activity(task.resource):
@@ -384,6 +479,10 @@ class Loop:
     def forget(self, execution_ids: list[Any]) -> None:
         for execution_id in execution_ids:
             self.cache.drop(execution_id)
+
+
+def _no_child(effect: StartExecution, parent_id: int, parent: ExecutionRun) -> NewExecution:
+    raise AssertionError("a start stepped outside the loop never starts child executions")
 
 
 EXPRESS_LIMIT_SECONDS = 300

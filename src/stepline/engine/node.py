@@ -78,6 +78,7 @@ class Node:
         )
         self.loop.ended = self._ended
         self.loop.claimed_express = self._claimed_express
+        self.loop.timers_set = self.nudge
         self._sync_starts: list[ExpressRun] = []
         self._express_writes: list[StepWrite] = []
         self._sync_endings: list[tuple[ExpressRun, StepWrite]] = []
@@ -89,6 +90,9 @@ class Node:
         self._threads: list[threading.Thread] = []
         self._maintained_at = 0.0
         self._poll_at = 0.0
+        self._nudged = False
+        """Claim at the next step (``nudge``): a flag of its own, so that a step cannot
+        overwrite it when it sets ``_poll_at`` from what it read before the nudge."""
         self._lock_file: IO[str] | None = None
         self._join()
 
@@ -163,6 +167,8 @@ class Node:
 
     def _idle_wait(self) -> float:
         now = self._now()
+        if self._nudged:
+            return 0.0
         waits = [self.poll_seconds, max(0.0, self._poll_at - now)]
         due = self.express.next_due()
         if due is not None:
@@ -176,7 +182,9 @@ class Node:
         moved = self._step_express(now)
         # Claim when asked (``nudge``, another node's announcement) or when the poll is due;
         # a wake for answers or handed starts alone needs no claim's transaction.
-        claim = now >= self._poll_at
+        claim = self._nudged or now >= self._poll_at
+        if claim:
+            self._nudged = False  # cleared before the claim reads: a later nudge claims again
         self.loop.wake.clear()
         stepped = self.loop.step(now, claim=claim)
         self._flush_express()
@@ -368,7 +376,7 @@ class Node:
 
     def nudge(self) -> None:
         """Something is due now: claim at the next step, and wake the loop."""
-        self._poll_at = 0.0
+        self._nudged = True
         self.loop.wake.set()
 
     def wait_for_endings(self, timeout: float) -> None:

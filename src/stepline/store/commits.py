@@ -4,7 +4,7 @@ still owns at the version it advanced (``docs/adr/0006-transactions-and-outbox.m
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from stepline.store.base import (
@@ -14,6 +14,7 @@ from stepline.store.base import (
 )
 from stepline.store.records import (
     TERMINAL_STATUSES,
+    EventRecord,
     MapRunRecord,
     NewExecution,
     NewWakeup,
@@ -47,6 +48,28 @@ class Commits(SqlBase):
             for new, write in finished:
                 self._insert_finished(cursor, new, write)
         return lost
+
+    def create_stepped_execution(
+        self,
+        new: NewExecution,
+        events: Sequence[EventRecord],
+        node: str,
+        write_of: Callable[[int], StepWrite],
+    ) -> tuple[int, StepWrite]:
+        """Insert a RUNNING execution with its first events and, in the same transaction, the
+        write of its first step (``write_of`` the execution's id: the step ran before, only
+        its records are made here), owned by ``node`` unless that step gave it up; the
+        execution's id and the write. No start wake-up is written: the start is applied."""
+        try:
+            with self.transaction() as cursor:
+                execution_id = self._insert_execution(cursor, new, events)
+                write = write_of(execution_id)
+                self._write_steps(cursor, node, [write])
+        except Exception as error:
+            if self.is_unique_violation(error):
+                raise DuplicateExecution(new.arn) from None
+            raise
+        return execution_id, write
 
     def record_finished(self, new: NewExecution, write: StepWrite) -> int:
         """Insert an execution that ran and ended in memory, in a transaction of its own."""
