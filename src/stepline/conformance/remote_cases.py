@@ -11,12 +11,15 @@ masked in the comparison as the recordings masked theirs.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import json
+import re
 import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -77,6 +80,8 @@ class Endpoint:
     client: Any = None
     region: str = "us-east-1"
     account: str | None = None
+    clock_machine: str | None = None
+    """An Express state machine whose output is the server's clock (``server_now``)."""
 
     def connect(self) -> Any:
         if self.client is None:
@@ -115,16 +120,17 @@ def run_through_server(
         names,
         state_machine_name=unique_name(names.state_machine_name),
         lambda_function_names=tuple(renamed.values()),
+        shifted=_timestamps_from_server_now(endpoint, case, names.role_arn),
     )
     created = client.create_state_machine(
         name=names.state_machine_name,
-        definition=_rename(definition_text, renamed),
+        definition=_shift(_rename(definition_text, renamed), names.shifted),
         roleArn=names.role_arn,
         type=case.state_machine_type,
     )
     machine_arn = created["stateMachineArn"]
     names = _names_of(machine_arn, names)
-    input_text = _rename(case.input_text, renamed)
+    input_text = _shift(_rename(case.input_text, renamed), names.shifted)
     if case.kind == "sync_execution":
         answer = client.start_sync_execution(
             stateMachineArn=machine_arn, name=names.execution_name, input=input_text
@@ -135,7 +141,66 @@ def run_through_server(
     )
     arn = started["executionArn"]
     described = _await_end(client, arn, case)
-    return described, _history(client, arn), names
+    events = _history(client, arn)
+    if described["status"] == "RUNNING":  # recorded while it ran: compared, now stopped
+        with contextlib.suppress(client.exceptions.ClientError):
+            client.stop_execution(executionArn=arn)
+    return described, events, names
+
+
+_CLOCK_DEFINITION = {
+    "StartAt": "Now",
+    "States": {
+        "Now": {"Type": "Pass", "Parameters": {"now.$": "$$.State.EnteredTime"}, "End": True}
+    },
+}
+_STAMP = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z?)")
+
+
+def server_now(endpoint: Endpoint, role_arn: str) -> datetime:
+    """The server's clock (which a time-skipping server moves ahead of the wall clock)."""
+    client = endpoint.connect()
+    if endpoint.clock_machine is None:
+        created = client.create_state_machine(
+            name=unique_name("clock"),
+            definition=json.dumps(_CLOCK_DEFINITION),
+            roleArn=role_arn,
+            type="EXPRESS",
+        )
+        endpoint.clock_machine = created["stateMachineArn"]
+    answer = client.start_sync_execution(stateMachineArn=endpoint.clock_machine)
+    return datetime.fromisoformat(json.loads(answer["output"])["now"].replace("Z", "+00:00"))
+
+
+def _timestamps_from_server_now(
+    endpoint: Endpoint, case: Case, role_arn: str
+) -> tuple[tuple[str, str], ...]:
+    """The case's timestamps derived from "now" (recorded at ``FROZEN_NOW``), each with its
+    value regenerated from the server's clock, in the same form."""
+    recorded = case.timestamps_from_now
+    if not recorded:
+        return ()
+    now = server_now(endpoint, role_arn).replace(microsecond=0)
+    return tuple(
+        (value, _written_like(value, now + timedelta(seconds=offset))) for value, offset in recorded
+    )
+
+
+def _written_like(value: str, moment: datetime) -> str:
+    """``moment`` as ``value`` is written: the same count of (zero) fractional digits, and a
+    ``Z`` if it has one."""
+    form = _STAMP.fullmatch(value)
+    if form is None:
+        return value
+    fraction = form.group(2) or ""
+    digits = "." + "0" * (len(fraction) - 1) if fraction else ""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + digits + form.group(3)
+
+
+def _shift(text: str, shifted: tuple[tuple[str, str], ...]) -> str:
+    for old, new in shifted:
+        text = text.replace(old, new)
+    return text
 
 
 def _names_of(machine_arn: str, names: Names) -> Names:

@@ -46,6 +46,9 @@ class Names:
     account: str = "111111111111"
     role_arn: str = "arn:aws:iam::111111111111:role/stepline-execution-role"
     lambda_function_names: tuple[str, ...] = ()
+    shifted: tuple[tuple[str, str], ...] = ()
+    """Literal values of the recording the run replaced, with what it used instead (timestamps
+    derived from "now", regenerated from the server's clock)."""
 
 
 def parse_json_strings(document: dict[str, Any]) -> None:
@@ -197,7 +200,7 @@ class Substitutions:
         """The value of Stepline's run that plays the role ``entry`` names, if it has one."""
         role = entry.get("replaces")
         if role == "literal":
-            return str(entry["value"])
+            return dict(self.names.shifted).get(str(entry["value"]), str(entry["value"]))
         if role == "role_arn":
             return self.names.role_arn
         if role == "state_machine_name" and entry.get("index", 0) == 0:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from stepline.asl.jsontext import dumps
 from stepline.asl.scope import JSON
 
@@ -61,7 +63,12 @@ class HistoryEvent:
 
     def details_text(self) -> str | None:
         """The details as JSON text, payloads rendered to JSON strings (what a store keeps)."""
-        return None if self.details is None else dumps(_render(self.details))
+        if self.details is None:
+            return None
+        try:  # payloads rendered as orjson meets them, without a rendered copy of the details
+            return orjson.dumps(self.details, default=_rendered).decode()
+        except TypeError:  # an integer beyond 64 bits: the standard library's turn
+            return dumps(_render(self.details))
 
     def to_api(self) -> dict[str, Any]:
         """The event as GetExecutionHistory returns it (boto3's shape: a datetime timestamp)."""
@@ -74,6 +81,12 @@ class HistoryEvent:
         if self.details is not None:
             event[details_key(self.type)] = _render(self.details)
         return event
+
+
+def _rendered(value: Any) -> str:
+    if isinstance(value, Json):
+        return value.render()
+    raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 def _render(details: dict[str, Any]) -> dict[str, Any]:
