@@ -31,6 +31,8 @@ KINDS = (
 EXECUTION_KINDS = frozenset({"execution", "execution_output_only"})
 # Needs Stepline satisfies itself: Lambda handlers are replaced by in-process functions.
 PROVIDED_NEEDS = frozenset({"lambda"})
+# Needs a server satisfies as well: activities, whose workers the runner plays over the API.
+PROVIDED_BY_A_SERVER = frozenset({"activities"})
 DEFAULT_CASES_PATH = (
     Path(__file__).resolve().parents[3] / "tests" / "data" / "conformance" / "cases.jsonl"
 )
@@ -104,9 +106,11 @@ class Case:
         """Whether the test registered the named Custom/Generic/Utility transformer."""
         return any(entry.get("name") == name for entry in self.substitutions)
 
-    def missing_services(self) -> list[str]:
-        """Services the case needs that Stepline does not provide (reason to skip)."""
-        return [need for need in self.needs if need not in PROVIDED_NEEDS]
+    def missing_services(self, *, server: bool = False) -> list[str]:
+        """Services the case needs that Stepline (``server``: a Stepline server) does not
+        provide (reason to skip)."""
+        provided = PROVIDED_NEEDS | PROVIDED_BY_A_SERVER if server else PROVIDED_NEEDS
+        return [need for need in self.needs if need not in provided]
 
 
 def load_cases(path: Path | str = DEFAULT_CASES_PATH) -> list[Case]:

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any
 
+from stepline.conformance import activity_workers
 from stepline.conformance.cases import Case
 from stepline.conformance.functions import HANDLERS
 from stepline.conformance.substitutions import Names
@@ -120,7 +121,8 @@ def run_through_server(
         names,
         state_machine_name=unique_name(names.state_machine_name),
         lambda_function_names=tuple(renamed.values()),
-        shifted=_timestamps_from_server_now(endpoint, case, names.role_arn),
+        shifted=_timestamps_from_server_now(endpoint, case, names.role_arn)
+        + _activities_created(client, definition_text),
     )
     created = client.create_state_machine(
         name=names.state_machine_name,
@@ -136,12 +138,19 @@ def run_through_server(
             stateMachineArn=machine_arn, name=names.execution_name, input=input_text
         )
         return _plain(answer), [_terminal_event(answer)], names
+    workers = [
+        activity_workers.ActivityWorker(client, created, case).start()
+        for recorded, created in names.shifted
+        if activity_workers.ACTIVITY_ARN.fullmatch(recorded)
+    ]
     started = client.start_execution(
         stateMachineArn=machine_arn, name=names.execution_name, input=input_text
     )
     arn = started["executionArn"]
     described = _await_end(client, arn, case)
     events = _history(client, arn)
+    for worker in workers:
+        worker.stop()
     if described["status"] == "RUNNING":  # recorded while it ran: compared, now stopped
         with contextlib.suppress(client.exceptions.ClientError):
             client.stop_execution(executionArn=arn)
@@ -184,6 +193,15 @@ def _timestamps_from_server_now(
     return tuple(
         (value, _written_like(value, now + timedelta(seconds=offset))) for value, offset in recorded
     )
+
+
+def _activities_created(client: Any, definition_text: str) -> tuple[tuple[str, str], ...]:
+    """An activity of this server for each one the definition names: (recorded ARN, new)."""
+    created = []
+    for recorded in activity_workers.recorded_activities(definition_text):
+        name = unique_name(recorded.rsplit(":", 1)[-1])[:80]
+        created.append((recorded, str(client.create_activity(name=name)["activityArn"])))
+    return tuple(created)
 
 
 def _written_like(value: str, moment: datetime) -> str:

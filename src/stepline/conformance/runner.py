@@ -90,7 +90,7 @@ def _run_by_kind(case: Case, mode: str, endpoint: Any) -> str | None:
         # TestState judges the case's needs itself: only the tested state's own (unmocked) work
         # matters.
         return test_state_cases.run_test_state_case(case)
-    missing = case.missing_services()
+    missing = case.missing_services(server=endpoint is not None)
     if missing:
         raise SkipCase(f"needs services Stepline does not provide: {', '.join(missing)}")
     if case.kind in _EXECUTION_KINDS:

@@ -48,7 +48,8 @@ class Names:
     lambda_function_names: tuple[str, ...] = ()
     shifted: tuple[tuple[str, str], ...] = ()
     """Literal values of the recording the run replaced, with what it used instead (timestamps
-    derived from "now", regenerated from the server's clock)."""
+    derived from "now", regenerated from the server's clock; the ARNs of activities the run
+    created in place of the recorded ones)."""
 
 
 def parse_json_strings(document: dict[str, Any]) -> None:
