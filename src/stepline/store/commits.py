@@ -64,7 +64,8 @@ class Commits(SqlBase):
             with self.transaction() as cursor:
                 execution_id = self._insert_execution(cursor, new, events)
                 write = write_of(execution_id)
-                self._write_steps(cursor, node, [write])
+                # A new top-level execution: no parent to tell, no children of its own yet.
+                self._write_runs(cursor, node, [write])
         except Exception as error:
             if self.is_unique_violation(error):
                 raise DuplicateExecution(new.arn) from None
