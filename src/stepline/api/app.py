@@ -39,7 +39,7 @@ reads are local (``_at_hand``), as a client polling an execution makes them many
 
 _THREADS = ThreadPoolExecutor(max_workers=40, thread_name_prefix="stepline-api")
 """Where actions that block (the store's reads and writes) run: as many threads as Starlette's
-pool would give, at half its cost per request (ADR 0010)."""
+pool would give, at about half its CPU per hop (49 against 104 us, measured under uvloop)."""
 
 
 async def in_thread(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -64,8 +64,7 @@ class Commits(SqlBase):
             with self.transaction() as cursor:
                 execution_id = self._insert_execution(cursor, new, events)
                 write = write_of(execution_id)
-                # A new top-level execution: no parent to tell, no children of its own yet.
-                self._write_runs(cursor, node, [write])
+                self._write_steps(cursor, node, [write])  # Map Run records included
         except Exception as error:
             if self.is_unique_violation(error):
                 raise DuplicateExecution(new.arn) from None
