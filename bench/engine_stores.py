@@ -5,8 +5,6 @@ the run and dropped afterwards.
 
 from __future__ import annotations
 
-import itertools
-import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,14 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stepline.store import SqlStore
+from stepline.store.scratch import scratch_database
 from stepline.store.sqlite import SqliteStore
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 """A database the benchmark can connect to in order to create and drop its own."""
 
 DATABASE_PREFIX = "stepline_bench_"
-
-_numbers = itertools.count(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +58,7 @@ def fresh_store(spec: StoreSpec, postgres_url: str = DEFAULT_POSTGRES_URL) -> It
         return
     if spec.kind != "postgresql":
         raise ValueError(f"unknown store kind {spec.kind!r}")
-    with postgres_database(postgres_url) as url:
+    with scratch_database(postgres_url, DATABASE_PREFIX) as url:
         from stepline.store.postgres import PostgresStore  # noqa: PLC0415 - psycopg is optional
 
         postgres = PostgresStore(url)
@@ -70,30 +67,6 @@ def fresh_store(spec: StoreSpec, postgres_url: str = DEFAULT_POSTGRES_URL) -> It
             yield postgres
         finally:
             postgres.close()
-
-
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    """Create ``stepline_bench_<pid>_<n>`` through ``admin_url``; its URL; dropped after."""
-    import psycopg  # noqa: PLC0415 - only the PostgreSQL runs need it
-
-    name = f"{DATABASE_PREFIX}{os.getpid()}_{next(_numbers)}"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name}")
-        connection.execute(f"CREATE DATABASE {name}")
-    try:
-        yield _with_database(admin_url, name)
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-def _with_database(url: str, name: str) -> str:
-    """``url`` naming database ``name`` instead (its query string kept)."""
-    base, _, query = url.partition("?")
-    scheme, _, rest = base.partition("://")
-    host = rest.split("/", 1)[0]
-    return f"{scheme}://{host}/{name}" + (f"?{query}" if query else "")
 
 
 def postgres_unavailable(admin_url: str) -> str | None:

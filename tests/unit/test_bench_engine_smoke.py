@@ -15,7 +15,6 @@ from bench.engine_durable import check_record, run_in_flight
 from bench.engine_stores import (
     DEFAULT_POSTGRES_URL,
     SQLITE_NORMAL,
-    _with_database,
     fresh_store,
     postgres_unavailable,
 )
@@ -23,6 +22,7 @@ from bench.engine_wakeup import block_times, early_and_late
 
 from stepline.engine import Engine
 from stepline.store import ExecutionRecord
+from stepline.store.scratch import with_database
 from tests.support.postgres import SessionDatabases
 
 NUMBER = r"\d+(\.\d+)?"
@@ -122,9 +122,9 @@ def test_early_and_late_iterations_are_averaged_over_executions() -> None:
 
 
 def test_postgres_database_url_replaces_the_database() -> None:
-    assert _with_database(DEFAULT_POSTGRES_URL, "stepline_bench_1_1") == (
+    assert with_database(DEFAULT_POSTGRES_URL, "stepline_bench_1_1") == (
         "postgresql://postgres@127.0.0.1:5432/stepline_bench_1_1"
     )
-    assert _with_database("postgresql://u:p@h/db?sslmode=disable", "b") == (
+    assert with_database("postgresql://u:p@h/db?sslmode=disable", "b") == (
         "postgresql://u:p@h/b?sslmode=disable"
     )

@@ -43,7 +43,8 @@ def register(subparsers: Any) -> None:
         default="memory",
         help="run executions in memory (default), rebuilt from a checkpoint at every step, "
         "or on the durable engine (SQLite in a temporary directory; set "
-        "STEPLINE_CONFORMANCE_DATABASE to a postgresql:// URL for PostgreSQL)",
+        "STEPLINE_CONFORMANCE_DATABASE to a postgresql:// URL to run in a database of its "
+        "own on that server, dropped at the end)",
     )
     parser.add_argument(
         "--endpoint",

@@ -5,7 +5,9 @@ Every module that runs a kind of case raises ``SkipCase``; the runner turns it i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -21,3 +23,19 @@ class CaseResult:
 
 class SkipCase(Exception):
     """Raised while preparing a case Stepline cannot run; the message is the reason."""
+
+
+_ENDINGS = {
+    "SUCCEEDED": ("ExecutionSucceeded", "executionSucceededEventDetails"),
+    "FAILED": ("ExecutionFailed", "executionFailedEventDetails"),
+    "TIMED_OUT": ("ExecutionTimedOut", "executionTimedOutEventDetails"),
+    "ABORTED": ("ExecutionAborted", "executionAbortedEventDetails"),
+}
+
+
+def terminal_event(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """A StartSyncExecution answer (status, output or error and cause) as the terminal event a
+    history would hold."""
+    event_type, details_key = _ENDINGS[str(answer["status"])]
+    details = {key: answer[key] for key in ("output", "error", "cause") if key in answer}
+    return {"type": event_type, details_key: details}

@@ -26,6 +26,7 @@ from typing import Any
 from stepline.conformance import activity_workers
 from stepline.conformance.cases import Case
 from stepline.conformance.functions import HANDLERS
+from stepline.conformance.outcomes import terminal_event
 from stepline.conformance.substitutions import Names
 
 _CASE_NUMBERS = itertools.count(1)
@@ -137,7 +138,7 @@ def run_through_server(
         answer = client.start_sync_execution(
             stateMachineArn=machine_arn, name=names.execution_name, input=input_text
         )
-        return _plain(answer), [_terminal_event(answer)], names
+        return _plain(answer), [terminal_event(answer)], names
     workers = [
         activity_workers.ActivityWorker(client, created, case).start()
         for recorded, created in names.shifted
@@ -253,21 +254,6 @@ def _history(client: Any, arn: str) -> list[dict[str, Any]]:
     for page in pages:
         events.extend(_plain(event) for event in page["events"])
     return events
-
-
-_ENDINGS = {
-    "SUCCEEDED": ("ExecutionSucceeded", "executionSucceededEventDetails"),
-    "FAILED": ("ExecutionFailed", "executionFailedEventDetails"),
-    "TIMED_OUT": ("ExecutionTimedOut", "executionTimedOutEventDetails"),
-    "ABORTED": ("ExecutionAborted", "executionAbortedEventDetails"),
-}
-
-
-def _terminal_event(answer: Mapping[str, Any]) -> dict[str, Any]:
-    """StartSyncExecution's answer as the terminal event a history would hold."""
-    event_type, details_key = _ENDINGS[str(answer["status"])]
-    details = {key: answer[key] for key in ("output", "error", "cause") if key in answer}
-    return {"type": event_type, details_key: details}
 
 
 def _plain(value: Any) -> Any:
