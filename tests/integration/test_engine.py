@@ -191,7 +191,7 @@ def test_requests_the_engine_refuses(engine: Engine) -> None:
         engine.start_execution(machine, "{not json")
     engine.start_execution(machine, "{}", name="once")
     with pytest.raises(ExecutionAlreadyExists):
-        engine.start_execution(machine, "{}", name="once")
+        engine.start_execution(machine, '{"other": 1}', name="once")
     with pytest.raises(ExecutionDoesNotExist):
         engine.describe_execution(machine.replace(":stateMachine:", ":execution:") + ":nope")
     with pytest.raises(StateMachineTypeNotSupported):
@@ -597,6 +597,36 @@ def test_a_start_that_begins_child_executions_is_handed_to_the_loop(store_url: s
         assert json.loads(engine.describe_execution(arn)["output"]) == [2, 4]
         assert types_of(engine, arn).count("MapRunStarted") == 1
         assert_contiguous(events_of(engine, arn))
+
+
+def test_a_start_repeating_a_running_execution_answers_as_the_first_did(engine: Engine) -> None:
+    """AWS: a Standard start with a running execution's name and input succeeds with the
+    original answer; with another input, or once that execution has ended, it is refused."""
+    machine = engine.register_state_machine("again", WAITING)
+    first = engine.start_execution_output(machine, '{"n": 1}', name="twice")
+    engine.clock.advance(1)
+    again = engine.start_execution_output(machine, '{"n": 1}', name="twice")
+    assert again == first
+    with pytest.raises(ExecutionAlreadyExists):
+        engine.start_execution(machine, '{"n": 2}', name="twice")
+    engine.clock.advance(10)
+    engine.run_until_idle()
+    assert engine.describe_execution(first.execution_arn)["status"] == "SUCCEEDED"
+    assert types_of(engine, first.execution_arn).count("ExecutionStarted") == 1
+    with pytest.raises(ExecutionAlreadyExists):
+        engine.start_execution(machine, '{"n": 1}', name="twice")
+
+
+def test_a_stepped_start_repeating_a_running_execution_answers_as_the_first_did(
+    engine: Engine,
+) -> None:
+    machine = engine.register_state_machine("stepped-again", WAITING)
+    engine.start()
+    first = engine.start_execution_output(machine, '{"n": 1}', name="twice")
+    assert engine.start_execution_output(machine, '{"n": 1}', name="twice") == first
+    with pytest.raises(ExecutionAlreadyExists):
+        engine.start_execution(machine, '{"n": 2}', name="twice")
+    assert types_of(engine, first.execution_arn) == ["ExecutionStarted", "WaitStateEntered"]
 
 
 def test_a_stepped_start_of_a_name_taken_writes_nothing(engine: Engine) -> None:

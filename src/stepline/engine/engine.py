@@ -144,9 +144,23 @@ class Engine(Node, Machines, Activities, MapRuns):
                 return StartedExecution(new.arn, new.start_date)
             self.store.create_execution(new, NewWakeup("start", new.start_date), events)
         except DuplicateExecution:
-            raise errors.ExecutionAlreadyExists(new.arn) from None
+            return self._repeated_start(new)
         self.nudge()
         return StartedExecution(new.arn, new.start_date)
+
+    def _repeated_start(self, new: NewExecution) -> StartedExecution:
+        """A start whose name is taken. As on AWS, a Standard start that repeats a running
+        execution's name and input succeeds with that execution's answer (so a client may
+        retry a start whose answer it lost); any other is ExecutionAlreadyExists."""
+        existing = self.store.execution(new.arn)
+        if (
+            existing is None
+            or existing.type != "STANDARD"
+            or existing.status != "RUNNING"
+            or existing.input != new.input
+        ):
+            raise errors.ExecutionAlreadyExists(new.arn)
+        return StartedExecution(existing.arn, existing.start_date)
 
     def start_executions(
         self,
