@@ -603,13 +603,15 @@ def test_a_start_repeating_a_running_execution_answers_as_the_first_did(engine: 
     """AWS: a Standard start with a running execution's name and input succeeds with the
     original answer; with another input, or once that execution has ended, it is refused."""
     machine = engine.register_state_machine("again", WAITING)
+    clock = engine.clock
+    assert isinstance(clock, FakeClock)
     first = engine.start_execution_output(machine, '{"n": 1}', name="twice")
-    engine.clock.advance(1)
+    clock.advance(1)
     again = engine.start_execution_output(machine, '{"n": 1}', name="twice")
     assert again == first
     with pytest.raises(ExecutionAlreadyExists):
         engine.start_execution(machine, '{"n": 2}', name="twice")
-    engine.clock.advance(10)
+    clock.advance(10)
     engine.run_until_idle()
     assert engine.describe_execution(first.execution_arn)["status"] == "SUCCEEDED"
     assert types_of(engine, first.execution_arn).count("ExecutionStarted") == 1
