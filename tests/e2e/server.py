@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from botocore.exceptions import ClientError, HTTPClientError
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -105,3 +106,20 @@ def running_server(directory: Path, *arguments: str, **options: Any) -> Iterator
     finally:
         if server.process.poll() is None:
             server.stop()
+
+
+def retrying(call: Any, *arguments: Any, **keywords: Any) -> Any:
+    """A boto3 call that goes on through the server's restarts: a refused or broken
+    connection, or a 500, is tried again for up to a minute."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return call(*arguments, **keywords)
+        except (HTTPClientError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "InternalFailure" or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

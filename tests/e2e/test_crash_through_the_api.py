@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError
 
 from tests.e2e.conftest import FUNCTIONS
-from tests.e2e.server import ACCOUNT, ROLE, Server, free_port, start_server
+from tests.e2e.server import ACCOUNT, ROLE, Server, free_port, retrying, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -45,22 +44,6 @@ WORKFLOW = {
 
 def expected(number: int) -> dict[str, Any]:
     return {"doubled": [{"doubled": 2 * (number + k)} for k in range(3)]}
-
-
-def retrying(call: Any, *arguments: Any, **keywords: Any) -> Any:
-    """A call that goes on through the server's restarts."""
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            return call(*arguments, **keywords)
-        except (EndpointConnectionError, ConnectionError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "InternalFailure" or time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 def test_executions_survive_two_kills_of_the_server(tmp_path: Path) -> None:
