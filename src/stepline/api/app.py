@@ -17,9 +17,11 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from starlette.applications import Starlette
+from starlette.datastructures import URL, Headers
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stepline.api import protocol, sigv4
 from stepline.api.actions import ACTIONS
@@ -58,7 +60,7 @@ def create_app(
     close_engine: bool = True,
     keys: Mapping[str, str] | None = None,
     routes: Sequence[InvokeRoute] = (),
-) -> Starlette:
+) -> ASGIApp:
     """The application over ``engine`` (started with the app, closed with it). With ``keys``
     (access key id to secret), every API request's SigV4 signature is checked; ``routes``
     (the configuration's ``[[route]]`` tables) run synchronous workflows as ``/invoke`` does."""
@@ -72,24 +74,21 @@ def create_app(
             if close_engine:
                 await in_thread(engine.close)
 
-    async def aws(request: Request) -> Response:
-        return await _answer(engine, request, keys)
-
     async def invoke(request: Request) -> Response:
         return await _invoke(engine, request)
 
     async def health(request: Request) -> Response:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
-    return Starlette(
+    application = Starlette(
         routes=[
-            Route("/", aws, methods=["POST"]),
             Route("/invoke/{name:path}", invoke, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
             *(_route(engine, route) for route in routes),
         ],
         lifespan=lifespan,
     )
+    return AwsFrontDoor(application, engine, keys)
 
 
 def _route(engine: Engine, route: InvokeRoute) -> Route:
@@ -99,22 +98,102 @@ def _route(engine: Engine, route: InvokeRoute) -> Route:
     return Route(route.path, routed, methods=[route.method])
 
 
-async def _answer(engine: Engine, request: Request, keys: Mapping[str, str] | None) -> Response:
+def _signature_check(
+    keys: Mapping[str, str] | None, method: str, url: URL, headers: Headers
+) -> Callable[[bytes], None] | None:
+    """What checks a request's SigV4 signature, when keys are configured."""
+    if not keys:
+        return None
+    return lambda body: sigv4.verify(keys, method, str(url), headers, body)
+
+
+async def _answer_body(
+    engine: Engine, body: bytes, target: str | None, check: Callable[[bytes], None] | None
+) -> tuple[int, bytes]:
+    """An AWS request's answer: its status and body (JSON in AWS's shape, errors too), once
+    ``check`` (the signature's) has passed."""
     try:
-        body = await request.body()
-        if keys:
-            sigv4.verify(keys, request.method, str(request.url), request.headers, body)
-        action = protocol.action_of(request.headers.get("x-amz-target"))
+        if check is not None:
+            check(body)
+        action = protocol.action_of(target)
         parameters = protocol.parameters_of(body)
         document = await _perform(engine, action, parameters)
     except ApiError as error:
-        return _error(error)
+        return error.status, protocol.encode(error.body())
     except EngineError as error:
-        return _error(from_engine(error))
+        failure = from_engine(error)
+        return failure.status, protocol.encode(failure.body())
     except Exception:  # a fault of ours: AWS's shape, and a log line
         log.exception("action failed unexpectedly")
-        return _error(internal_failure())
-    return Response(protocol.encode(document), media_type=protocol.CONTENT_TYPE)
+        failure = internal_failure()
+        return failure.status, protocol.encode(failure.body())
+    return 200, protocol.encode(document)
+
+
+class AwsFrontDoor:
+    """``POST /`` (AWS's JSON protocol, most of the server's traffic) answered in plain ASGI;
+    every other request goes to ``app``. Starlette's middleware, routing and request and
+    response objects cost about a third of the event loop's time per request (a py-spy
+    profile of back-to-back StartExecution calls), and none of them is needed here. The body
+    is read only up to ``protocol.MAX_BODY_BYTES``: a larger one is refused without being
+    held in memory."""
+
+    def __init__(self, app: ASGIApp, engine: Engine, keys: Mapping[str, str] | None) -> None:
+        self.app = app
+        self.engine = engine
+        self.keys = keys
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != "/" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        body = await _body_of(receive)
+        if body is None:
+            return  # the client went away
+        target = None
+        for name, value in scope["headers"]:
+            if name == b"x-amz-target":
+                target = value.decode("latin-1")
+                break
+        if isinstance(body, ApiError):
+            status, payload = body.status, protocol.encode(body.body())
+        else:
+            check = self.keys and _signature_check(
+                self.keys, "POST", URL(scope=scope), Headers(scope=scope)
+            )
+            status, payload = await _answer_body(self.engine, body, target, check or None)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", _CONTENT_TYPE),
+                    (b"content-length", str(len(payload)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+
+_CONTENT_TYPE = protocol.CONTENT_TYPE.encode()
+
+
+async def _body_of(receive: Receive) -> bytes | ApiError | None:
+    """The request's body; an ApiError past ``MAX_BODY_BYTES`` (the rest is not read); None
+    when the client disconnected."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > protocol.MAX_BODY_BYTES:
+            return ApiError("RequestEntityTooLargeException", "Request body is too large", 413)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 async def _perform(engine: Engine, action: str, parameters: dict[str, Any]) -> dict[str, Any]:
@@ -199,10 +278,6 @@ async def _at_hand(engine: Engine, call: Callable[..., T], *args: Any, **kwargs:
 INVOKE_STATUS = {"FAILED": 422, "TIMED_OUT": 504, "ABORTED": 409}
 """HTTP statuses of ``/invoke`` for a workflow that did not succeed: it failed (the request
 was understood, the work refused: 422), it ran out of time (504), it was stopped (409)."""
-
-
-def _error(error: ApiError) -> Response:
-    return _json(error.body(), error.status, protocol.CONTENT_TYPE)
 
 
 def _json(document: Any, status: int, media_type: str = "application/json") -> Response:
