@@ -170,3 +170,25 @@ def test_a_fractional_page_size_is_truncated(server: Server, machines: dict[str,
     answer = call(server, "ListStateMachines", {"maxResults": 1.9})
     assert answer.status_code == 200, answer.text
     assert len(answer.json()["stateMachines"]) == 1
+
+
+def test_a_request_body_past_4_mib_is_refused_and_the_server_goes_on(server: Server) -> None:
+    """Sent whole or streamed in chunks (the server stops reading at the limit): 413 in AWS's
+    shape, and the next request is answered."""
+
+    def chunks() -> Any:
+        for _ in range(64):  # 64 MiB if it were all read
+            yield b" " * (1024 * 1024)
+
+    for content in (b" " * (4 * 1024 * 1024 + 1), chunks()):
+        headers = {"X-Amz-Target": TARGET + "ListStateMachines", "Content-Type": CONTENT_TYPE}
+        try:
+            answer = httpx.post(server.url, content=content, headers=headers, timeout=30)
+        except httpx.WriteError:
+            continue  # the server answered and closed before the client finished sending
+        assert answer.status_code == 413, answer.text
+        assert answer.json() == {
+            "__type": "RequestEntityTooLargeException",
+            "message": "Request body is too large",
+        }
+    assert call(server, "ListStateMachines", {}).status_code == 200
