@@ -113,3 +113,40 @@ def test_express_executions_cannot_be_stopped_or_redriven(service: Engine) -> No
 def test_an_unknown_map_run_is_not_found(service: Engine) -> None:
     with pytest.raises(ResourceNotFound, match="mapRun"):
         service.describe_map_run("arn:aws:states:us-east-1:123456789012:mapRun:nope/x:1")
+
+
+PASS_ONLY = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+LOOPING = {
+    "StartAt": "Again",
+    "States": {
+        "Again": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.done", "IsPresent": True, "Next": "Done"}],
+            "Default": "Again",
+        },
+        "Done": {"Type": "Succeed"},
+    },
+}
+
+
+def test_a_start_is_made_at_once_only_when_every_route_is_short(service: Engine) -> None:
+    """A server makes a start on its event loop only when the first run is bounded: for an
+    alias, whatever version its routing draws."""
+    quick = service.register_state_machine("quick-first-run", PASS_ONLY)
+    looping = service.register_state_machine("looping-first-run", LOOPING)
+    assert service.starts_at_once(quick)
+    assert not service.starts_at_once(looping)
+    first = service.publish_state_machine_version(quick)["stateMachineVersionArn"]
+    service.update_state_machine(quick, definition=LOOPING)
+    second = service.publish_state_machine_version(quick)["stateMachineVersionArn"]
+    assert service.starts_at_once(first)
+    assert not service.starts_at_once(second)
+    assert not service.starts_at_once(quick)  # its latest revision loops now
+    alias = service.create_state_machine_alias(
+        "canary",
+        [
+            {"stateMachineVersionArn": first, "weight": 90},
+            {"stateMachineVersionArn": second, "weight": 10},
+        ],
+    )["stateMachineAliasArn"]
+    assert not service.starts_at_once(alias)

@@ -37,7 +37,8 @@ T = TypeVar("T")
 
 AT_HAND = frozenset({"DescribeExecution", "DescribeStateMachine", "DescribeMapRun"})
 """Actions that read a row or two and nothing more: made on the event loop when the store's
-reads are local (``_at_hand``), as a client polling an execution makes them many times."""
+reads are local (``_at_hand``), as a client polling an execution makes them many times. A
+StartExecution is made there too when its first run is short (``Engine.starts_at_once``)."""
 
 _THREADS = ThreadPoolExecutor(max_workers=40, thread_name_prefix="stepline-api")
 """Where actions that block (the store's reads and writes) run: as many threads as Starlette's
@@ -206,7 +207,11 @@ async def _perform(engine: Engine, action: str, parameters: dict[str, Any]) -> d
     perform = ACTIONS.get(action)
     if perform is None:
         raise ApiError("UnknownOperationException", f"Unknown operation {action}")
-    if action in AT_HAND:
+    if action in AT_HAND or (
+        action == "StartExecution"
+        and engine.store.local_reads
+        and engine.starts_at_once(parameters["stateMachineArn"])
+    ):
         return await _at_hand(engine, perform, engine, parameters)
     return await in_thread(perform, engine, parameters)
 
@@ -267,9 +272,11 @@ async def _run_sync(
 
 
 async def _at_hand(engine: Engine, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """``call`` (a start of a synchronous workflow: reads, and work for the CPU) made here, on
-    the event loop, when the store's reads are local (SQLite's: microseconds, never a wait on a
-    writer), sparing the request two thread hops; on the thread pool when they are not."""
+    """``call`` (reads, a short start: work for the CPU and a local commit) made here, on the
+    event loop, when the store's reads are local (SQLite's: microseconds), sparing the request
+    two thread hops and the GIL's hand-overs between threads; on the thread pool when they are
+    not. A start's commit may wait for the one SQLite writer, the engine's loop, for as long
+    as its commit takes (ADR 0010)."""
     if engine.store.local_reads:
         return call(*args, **kwargs)
     return await in_thread(call, *args, **kwargs)

@@ -16,6 +16,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Self
 
+from stepline.asl.first_run import states_before_waiting
 from stepline.asl.json_errors import json_syntax_error
 from stepline.asl.jsontext import dumps, loads
 from stepline.engine import arns, errors, history, paging
@@ -26,7 +27,7 @@ from stepline.engine.machines import Machines
 from stepline.engine.map_runs import MapRuns
 from stepline.engine.node import Node
 from stepline.engine.replay import replay_difference
-from stepline.engine.targets import Route, Target, Targets
+from stepline.engine.targets import FIRST_RUN_LIMIT, Route, Target, Targets
 from stepline.runtime import start_execution
 from stepline.runtime.effects import TaskFailed, TaskHeartbeat, TaskSucceeded
 from stepline.runtime.transition import ExecutionRun
@@ -187,6 +188,12 @@ class Engine(Node, Machines, Activities, MapRuns):
     def _target(self, arn: str) -> Target:
         return self.targets.target(arn)
 
+    def starts_at_once(self, state_machine_arn: str) -> bool:
+        """Whether a start of ``state_machine_arn`` does little enough before it waits or
+        ends (at most ``FIRST_RUN_LIMIT`` states that never wait, no Map or Parallel) to be
+        made on a server's event loop instead of a thread (ADR 0010)."""
+        return self.targets.starts_at_once(state_machine_arn)
+
     def _routes(self, arn: str) -> tuple[Route, ...]:
         """Every target a start of ``arn`` may run (``Targets`` keeps them)."""
         routes = []
@@ -202,6 +209,7 @@ class Engine(Node, Machines, Activities, MapRuns):
                 resolved.role,
                 resolved.version_arn,
                 resolved.alias_arn,
+                states_before_waiting(plan.machine.model, FIRST_RUN_LIMIT) is not None,
             )
             routes.append(Route(target, resolved.weight))
         return tuple(routes)

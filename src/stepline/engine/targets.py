@@ -44,12 +44,20 @@ class Target:
     role: str
     version_arn: str | None
     alias_arn: str | None
+    starts_at_once: bool = False
+    """Whether a start's first run is short enough to make where the request arrived (a few
+    states that never wait: ``FIRST_RUN_LIMIT``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
     target: Target
     weight: int
+
+
+FIRST_RUN_LIMIT = 100
+"""The most states a start's first run may enter for it to be made at once on a server's
+event loop (ADR 0010): about 2 ms of work at the most."""
 
 
 class Targets:
@@ -74,6 +82,10 @@ class Targets:
         if len(routes) == 1:
             return routes[0].target
         return random.choices(routes, weights=[route.weight for route in routes])[0].target
+
+    def starts_at_once(self, arn: str) -> bool:
+        """Whether every target a start of ``arn`` may run starts at once."""
+        return all(route.target.starts_at_once for route in self.routes(arn))
 
     def routes(self, arn: str) -> tuple[Route, ...]:
         # The revision is read before the rows: rows read after a change are kept under the
