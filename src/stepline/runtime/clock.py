@@ -97,6 +97,5 @@ class SkippingClock:
 
 def format_timestamp(moment: datetime) -> str:
     """ISO 8601 with milliseconds and ``Z``, as AWS writes times in the context object."""
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
+    # isoformat ends "+00:00" in UTC; it takes half strftime's time and writes four-digit years.
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"

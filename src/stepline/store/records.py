@@ -90,10 +90,14 @@ class MapRunRecord:
     tolerated_failure_percentage: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EventRecord:
     """A history event as stored: its details as JSON text (payloads as JSON strings inside,
-    the way GetExecutionHistory returns them)."""
+    the way GetExecutionHistory returns them).
+
+    Not frozen, though nothing changes one: every execution makes one per event, and a frozen
+    dataclass's ``__init__`` costs five times as much (1.1 against 0.23 us here), which was
+    5% of a server's time on short executions."""
 
     id: int
     previous_id: int
