@@ -11,6 +11,11 @@ database file) before they ask SQLite for its lock: a thread that found SQLite's
 would sleep in its busy handler (1, 2, 5 ... 100 ms at a time) however soon the lock was free,
 where a thread waiting on the process's lock goes as soon as it is released (ADR 0010). Reads
 take neither lock.
+
+The write-ahead log is copied back into the database (a checkpoint) by a thread of the store's
+own every ``CHECKPOINT_EVERY`` commits, not by whichever commit passes SQLite's threshold: a
+request that commits a start on the server's event loop would wait for the copy and its fsync.
+SQLite's own checkpoint stays as a backstop, at a larger threshold.
 """
 
 from __future__ import annotations
@@ -28,6 +33,11 @@ from stepline.store.sql import SqlStore, StoreError
 SYNCHRONOUS = ("NORMAL", "FULL")
 BUSY_SECONDS = 30.0
 """How long a write waits for the database's write lock before it fails."""
+CHECKPOINT_EVERY = 64
+"""Commits between two checkpoints by the store's thread (a start writes about 14 pages: some
+900 pages, SQLite's default threshold being 1,000)."""
+BACKSTOP_PAGES = 10_000
+"""SQLite's own checkpoint threshold (pages in the log), should the store's thread lag."""
 
 _writer_locks: dict[str, threading.RLock] = {}
 _writer_locks_guard = threading.Lock()
@@ -58,6 +68,10 @@ class SqliteStore(SqlStore):
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._writer = writer_lock(self.path)
+        self._commits = 0
+        self._checkpoint_due = threading.Event()
+        self._checkpointer: threading.Thread | None = None
+        self._closing = False
 
     def _connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
@@ -69,6 +83,7 @@ class SqliteStore(SqlStore):
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute(f"PRAGMA synchronous={self.synchronous}")
                 connection.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
+                connection.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
             except sqlite3.Error as error:
                 raise StoreError(f"cannot open the SQLite database {self.path}: {error}") from error
             self._local.connection = connection
@@ -104,6 +119,32 @@ class SqliteStore(SqlStore):
         except sqlite3.Error as error:
             connection.rollback()
             raise StoreError(str(error)) from error
+        self._commits += 1  # under the writer lock
+        if self._commits % CHECKPOINT_EVERY == 0:
+            self._ask_for_checkpoint()
+
+    def _ask_for_checkpoint(self) -> None:
+        if self.path == ":memory:" or self._closing:
+            return
+        with self._lock:
+            if self._checkpointer is None:
+                self._checkpointer = threading.Thread(
+                    target=self._checkpoint_when_asked, name="stepline-checkpoint", daemon=True
+                )
+                self._checkpointer.start()
+        self._checkpoint_due.set()
+
+    def _checkpoint_when_asked(self) -> None:
+        """The store's checkpoint thread: PASSIVE, so that writers and readers go on (SQLite
+        releases the GIL while it copies)."""
+        while True:
+            self._checkpoint_due.wait()
+            self._checkpoint_due.clear()
+            if self._closing:
+                return
+            # On failure, the next request retries (and the backstop threshold holds meanwhile).
+            with contextlib.suppress(sqlite3.Error):
+                self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Any]:
@@ -119,6 +160,11 @@ class SqliteStore(SqlStore):
         return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
 
     def close(self) -> None:
+        self._closing = True
+        checkpointer = self._checkpointer
+        if checkpointer is not None:
+            self._checkpoint_due.set()
+            checkpointer.join(timeout=BUSY_SECONDS)
         with self._lock:
             for connection in self._connections:
                 connection.close()
