@@ -50,7 +50,11 @@ class Server:
             region_name=REGION,
             aws_access_key_id="stepline",
             aws_secret_access_key="stepline",
-            config=Config(inject_host_prefix=False, retries={"max_attempts": 1}, **config),
+            config=Config(
+                inject_host_prefix=False,
+                retries=config.pop("retries", {"max_attempts": 1}),
+                **config,
+            ),
         )
 
     def logs(self) -> str:

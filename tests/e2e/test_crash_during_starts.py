@@ -83,7 +83,9 @@ class Client(threading.Thread):
         server = self.server[0]
         if self._client is None or self._client[0] is not server:
             with _CLIENTS_MADE:
-                self._client = (server, server.client())
+                # No retry of botocore's own: a start sent again after a broken connection must be
+                # this test's, so that it knows a repeated name is its own first try.
+                self._client = (server, server.client(retries={"total_max_attempts": 1}))
         return self._client[1]
 
     def run(self) -> None:
