@@ -631,6 +631,38 @@ def test_a_stepped_start_repeating_a_running_execution_answers_as_the_first_did(
     assert types_of(engine, first.execution_arn) == ["ExecutionStarted", "WaitStateEntered"]
 
 
+COUNTING = json.dumps(
+    {
+        "StartAt": "More?",
+        "States": {
+            "More?": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.n", "NumericGreaterThanEquals": 2000, "Next": "Done"}],
+                "Default": "Count",
+            },
+            "Count": {
+                "Type": "Pass",
+                "Parameters": {"n.$": "States.MathAdd($.n, 1)"},
+                "Next": "More?",
+            },
+            "Done": {"Type": "Succeed"},
+        },
+    }
+)
+
+
+def test_a_start_whose_first_run_is_long_answers_before_that_run(engine: Engine) -> None:
+    """A loop of states that never wait is handed to the node's loop: StartExecution does not
+    wait for its 4,000 states (stepped, the execution would have ended when it answered)."""
+    machine = engine.register_state_machine("counting", COUNTING)
+    assert not engine.starts_at_once(machine)
+    engine.start()
+    arn = engine.start_execution(machine, '{"n": 0}')
+    assert engine.describe_execution(arn)["status"] == "RUNNING"
+    described = engine.wait(arn, timeout=60)
+    assert (described["status"], json.loads(described["output"])) == ("SUCCEEDED", {"n": 2000})
+
+
 def test_a_stepped_start_of_a_name_taken_writes_nothing(engine: Engine) -> None:
     machine = engine.register_state_machine("stepped-twice", PASSING)
     engine.start()

@@ -129,10 +129,12 @@ class Engine(Node, Machines, Activities, MapRuns):
         new, events, run = self._new_execution(target, input, name, trace_header)
         try:
             if self.running and target.definition.type == "STANDARD":
-                # This node's loop runs: the start is applied here and committed with the
-                # execution (ADR 0011); a start that begins child executions is handed to
-                # the loop, owned by this node from the start (ADR 0010).
-                if self.loop.start_stepped(new, events, run):
+                # This node's loop runs: a short start is applied here and committed with the
+                # execution (ADR 0011); a long one (a Map, a Parallel, a loop or over
+                # FIRST_RUN_LIMIT states before it waits), or one that begins child
+                # executions, is handed to the loop, owned by this node (ADR 0010), so that
+                # StartExecution answers at once whatever the definition.
+                if target.starts_at_once and self.loop.start_stepped(new, events, run):
                     return StartedExecution(new.arn, new.start_date)
                 wakeup = NewWakeup("start", new.start_date)
                 execution_id, wakeup_id = self.store.create_owned_execution(
