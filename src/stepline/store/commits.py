@@ -64,7 +64,8 @@ class Commits(SqlBase):
             with self.transaction() as cursor:
                 execution_id = self._insert_execution(cursor, new, events)
                 write = write_of(execution_id)
-                self._write_steps(cursor, node, [write])  # Map Run records included
+                # Map Run records included; no parent to tell of an ending (none has one).
+                self._write_steps(cursor, node, [write], has_parents=new.parent_id is not None)
         except Exception as error:
             if self.is_unique_violation(error):
                 raise DuplicateExecution(new.arn) from None
@@ -123,9 +124,11 @@ class Commits(SqlBase):
         ).fetchall()
         return {int(row[0]): int(row[1]) for row in rows}
 
-    def _write_steps(self, cursor: Any, node: str, writes: Sequence[StepWrite]) -> None:
+    def _write_steps(
+        self, cursor: Any, node: str, writes: Sequence[StepWrite], *, has_parents: bool = True
+    ) -> None:
         self._write_runs(cursor, node, writes)
-        self._write_children(cursor, writes)
+        self._write_children(cursor, writes, has_parents=has_parents)
 
     def _write_runs(self, cursor: Any, node: str, writes: Sequence[StepWrite]) -> None:
         self._run_many(
@@ -194,8 +197,11 @@ class Commits(SqlBase):
             ],
         )
 
-    def _write_children(self, cursor: Any, writes: Sequence[StepWrite]) -> None:
-        """Child executions started, stopped or ended, and their parents' Map Runs."""
+    def _write_children(
+        self, cursor: Any, writes: Sequence[StepWrite], *, has_parents: bool = True
+    ) -> None:
+        """Child executions started, stopped or ended, and their parents' Map Runs; with
+        ``has_parents`` false, the writes are of executions known to have no parent."""
         started = []
         for write in writes:
             for new in write.new_executions:
@@ -227,7 +233,7 @@ class Commits(SqlBase):
                     write.execution_id,
                 )
                 for write in writes
-                if write.status in TERMINAL_STATUSES
+                if has_parents and write.status in TERMINAL_STATUSES
             ],
         )
         for write in writes:
