@@ -100,12 +100,13 @@ def _route(engine: Engine, route: InvokeRoute) -> Route:
 
 
 def _signature_check(
-    keys: Mapping[str, str] | None, method: str, url: URL, headers: Headers
+    keys: Mapping[str, str] | None, scope: Scope
 ) -> Callable[[bytes], None] | None:
     """What checks a request's SigV4 signature, when keys are configured."""
     if not keys:
         return None
-    return lambda body: sigv4.verify(keys, method, str(url), headers, body)
+    url, headers = str(URL(scope=scope)), Headers(scope=scope)
+    return lambda body: sigv4.verify(keys, scope["method"], url, headers, body)
 
 
 async def _answer_body(
@@ -159,10 +160,8 @@ class AwsFrontDoor:
         if isinstance(body, ApiError):
             status, payload = body.status, protocol.encode(body.body())
         else:
-            check = self.keys and _signature_check(
-                self.keys, "POST", URL(scope=scope), Headers(scope=scope)
-            )
-            status, payload = await _answer_body(self.engine, body, target, check or None)
+            check = _signature_check(self.keys, scope)
+            status, payload = await _answer_body(self.engine, body, target, check)
         await send(
             {
                 "type": "http.response.start",

@@ -143,7 +143,7 @@ class SqliteStore(SqlStore):
             if self._closing:
                 return
             # On failure, the next request retries (and the backstop threshold holds meanwhile).
-            with contextlib.suppress(sqlite3.Error):
+            with contextlib.suppress(sqlite3.Error, StoreError):
                 self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     @contextlib.contextmanager
